@@ -1,0 +1,62 @@
+"""Errors that carry their exit code, formatted ``path:line: reason`` plus a hint.
+
+Exit codes (the contract in ``docs/design.md``):
+
+* ``0`` success (for ``check``: nothing to report)
+* ``1`` ``check`` found problems
+* ``2`` usage error or unreadable input
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+
+
+def location(path: str, line: int | None = None) -> str:
+    """Format a place in an input as ``path:line`` (or just ``path``).
+
+    >>> location("seeds/a.txt", 12)
+    'seeds/a.txt:12'
+    >>> location("seeds/")
+    'seeds/'
+    """
+    return f"{path}:{line}" if line is not None else path
+
+
+class DedupError(Exception):
+    """A failure the user can act on; ``exit_code`` is what the CLI exits with.
+
+    >>> err = DedupError("not UTF-8", path="a.txt", line=3, hint="re-encode it")
+    >>> str(err)
+    'a.txt:3: not UTF-8'
+    >>> err.exit_code
+    2
+    """
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, reason: str, *, path: str | None = None, line: int | None = None,
+                 hint: str | None = None) -> None:
+        self.reason = reason
+        self.path = path
+        self.line = line
+        self.hint = hint
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        if self.path is None:
+            return self.reason
+        return f"{location(self.path, self.line)}: {self.reason}"
+
+    def __str__(self) -> str:
+        return self.format()
+
+
+class InputError(DedupError):
+    """An input file or folder cannot be read as a dump (exit code 2)."""
+
+
+class UsageError(DedupError):
+    """The command line or configuration is wrong (exit code 2)."""
