@@ -116,3 +116,53 @@ def canonicalize_cmd(file: str | None, key: bool) -> None:
 def _exit_usage(message: str) -> None:
     click.echo(f"dedup: {message}", err=True)
     sys.exit(EXIT_USAGE)
+
+
+def _config(threshold: float, num_perm: int, ngram: int, workers: int | None, engine: str) -> Any:
+    from .config import Config
+
+    if not 0.0 < threshold <= 1.0:
+        raise click.BadParameter("must be in (0, 1]", param_hint="--threshold")
+    if num_perm < 8 or num_perm % 8:
+        raise click.BadParameter("must be a multiple of 8, at least 8", param_hint="--num-perm")
+    if ngram < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--ngram")
+    if workers is not None and workers < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--workers")
+    return Config(threshold=threshold, num_perm=num_perm, ngram=ngram, workers=workers, engine=engine)
+
+
+@main.command("run")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="The corpus to write (JSON Lines).")
+@click.option("--report", type=click.Path(dir_okay=False), default=None,
+              help="Report path (default: beside the corpus, CORPUS.report.json and .html).")
+@click.option("--threshold", type=float, default=0.8, show_default=True,
+              help="Jaccard similarity of abstracts above which copies merge.")
+@click.option("--num-perm", type=int, default=128, show_default=True, help="MinHash permutations.")
+@click.option("--ngram", type=int, default=5, show_default=True, help="Word n-gram size of shingles.")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: all cores).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: multiprocessing; ray: a Ray cluster (pip install 'dedup[ray]').")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary.")
+@handle_errors
+def run_cmd(inputs: tuple[str, ...], output: str, report: str | None, threshold: float, num_perm: int,
+            ngram: int, workers: int | None, engine: str, quiet: bool) -> None:
+    """Deduplicate the dumps in INPUTS into one canonical corpus, with a provenance report."""
+    from .pipeline import run
+
+    config = _config(threshold, num_perm, ngram, workers, engine)
+    result = run(list(inputs), output, report=report, config=config, quiet=quiet)
+    rejects = result.report["rejects"]
+    for r in rejects[:20]:
+        click.echo(f"dedup: warning: {r['file']}:{r['line']}: {r['reason']}", err=True)
+    if len(rejects) > 20:
+        click.echo(f"dedup: warning: … and {len(rejects) - 20} more rejected records (see the report)", err=True)
+    if not quiet:
+        t = result.timings.get("total", 0.0)
+        rate = result.records_in / t if t else 0.0
+        click.echo(f"dedup: {result.records_in} records -> {result.papers} papers "
+                   f"({result.records_in - result.papers} merged, {result.rejected} rejected) "
+                   f"in {t:.1f}s ({rate:,.0f} records/s)", err=True)
+        click.echo(f"dedup: wrote {result.corpus}, {result.report_json}, {result.report_html}", err=True)

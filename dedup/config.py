@@ -40,6 +40,9 @@ class Config:
     #: Containment of a shorter (truncated) abstract in a longer one above which they merge, when
     #: their titles agree.
     containment: float = 0.9
+    #: Estimated Jaccard above which two copies with the same title merge (typos plus a dropped
+    #: sentence push a true copy below ``threshold``; different papers rarely share a title).
+    title_jaccard: float = 0.5
     #: Worker processes; ``None`` means all cores.
     workers: int | None = None
     #: ``local`` (multiprocessing) or ``ray``.

@@ -106,6 +106,18 @@ def read_lines(path: str) -> tuple[str, list[str]]:
     return layout, lines
 
 
+def sniff_layout(path: str, size: int = 1 << 16) -> str | None:
+    """The layout of a file judged from its first ``size`` bytes (cheap; :func:`read_file` decides)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(size)
+    except OSError:
+        return None
+    text = head.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    lines = text.split("\n")
+    return detect_layout(lines[:-1] if len(head) == size and len(lines) > 1 else lines)
+
+
 def read_file(path: str, known_titles: KnownTitles | Iterable[str] = ()) -> FileResult:
     """Read one dump file into raw records and rejects.
 

@@ -1,0 +1,168 @@
+"""Merge stage: one canonical record per cluster, chosen and merged by documented rules.
+
+* **abstract**: the most complete copy: a complete abstract beats a truncated one; then the longest;
+  then the one that needed the fewest repairs; then the first in input order.
+* **title**: a title in its natural case beats one that was lower- or upper-cased by a scrape; then the
+  one that needed the fewest repairs; then the most common form; then the chosen abstract's title.
+* **authors**: the most common count (ties: the larger). **date**: a date with a year beats one
+  without; then the most common (ties: the earliest). **upvotes**: the largest (the latest scrape).
+  **organization**: the most common (ties: alphabetical).
+* **id**: ``p`` + 16 hex digits of the hash of the most common title dedup key of the cluster: it
+  depends on the paper, not on run or input order. Different papers with the same title key get
+  ``-2``, ``-3``… in the order of their chosen abstract's key hash.
+* **repairs**: every repair applied to any merged copy; **quality**: flags of the chosen copy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .prepare import SPILL_FIELDS
+
+Row = dict[str, Any]
+
+
+def choose_representatives(labels: np.ndarray, truncated: np.ndarray, alen: np.ndarray,
+                           nrep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each cluster (in label order): its label and the index of the copy whose abstract wins.
+
+    >>> labs, reps = choose_representatives(np.array([0, 0, 2, 0]), np.array([True, False, False, False]),
+    ...                                     np.array([900, 800, 50, 800]), np.array([0, 2, 0, 1]))
+    >>> labs.tolist(), reps.tolist()
+    ([0, 2], [3, 2])
+    """
+    idx = np.arange(len(labels))
+    order = np.lexsort((idx, nrep, -alen, truncated, labels))
+    lab_sorted = labels[order]
+    first = np.concatenate(([True], lab_sorted[1:] != lab_sorted[:-1])) if len(order) else np.zeros(0, bool)
+    return lab_sorted[first], order[first]
+
+
+def cluster_ids(labels: np.ndarray, tkey: np.ndarray, cluster_labels: np.ndarray, reps: np.ndarray,
+                akey: np.ndarray) -> list[str]:
+    """Stable ids, one per cluster in ``cluster_labels`` order (see the module docstring).
+
+    >>> cluster_ids(np.array([0, 0, 2]), np.array([7, 7, 7], dtype=np.uint64), np.array([0, 2]),
+    ...             np.array([0, 2]), np.array([5, 3], dtype=np.uint64).repeat([2, 1]))
+    ['p0000000000000007-2', 'p0000000000000007']
+    """
+    order = np.lexsort((tkey, labels))
+    lab, tk = labels[order], tkey[order]
+    brk = np.flatnonzero((lab[1:] != lab[:-1]) | (tk[1:] != tk[:-1])) + 1
+    starts = np.concatenate(([0], brk)) if len(lab) else np.zeros(0, np.int64)
+    counts = np.diff(np.concatenate((starts, [len(lab)])))
+    run_lab, run_tk = lab[starts], tk[starts]
+    # per label: the title key with the most copies, ties to the smallest key
+    pick = np.lexsort((run_tk, -counts, run_lab))
+    pl = run_lab[pick]
+    firsts = pick[np.concatenate(([True], pl[1:] != pl[:-1]))] if len(pick) else pick
+    best = dict(zip(run_lab[firsts].tolist(), run_tk[firsts].tolist(), strict=True))
+    base = [f"p{best[int(lab_)]:016x}" for lab_ in cluster_labels]
+    groups: dict[str, list[tuple[int, int, int]]] = {}
+    for pos, (b, lab_, rep) in enumerate(zip(base, cluster_labels.tolist(), reps.tolist(), strict=True)):
+        groups.setdefault(b, []).append((int(akey[rep]), lab_, pos))
+    ids = list(base)
+    for b, members in groups.items():
+        if len(members) > 1:
+            for k, (_, _, pos) in enumerate(sorted(members)):
+                ids[pos] = b if k == 0 else f"{b}-{k + 1}"
+    return ids
+
+
+def read_rows(refs: Sequence[tuple[str, int]], handles: dict[str, Any]) -> list[Row]:
+    """Spill rows by (spill path, byte offset), as dicts."""
+    rows = []
+    for path, offset in refs:
+        fh = handles.get(path)
+        if fh is None:
+            fh = handles[path] = open(path, "rb")  # noqa: SIM115 - closed by the caller
+        fh.seek(offset)
+        rows.append(dict(zip(SPILL_FIELDS, json.loads(fh.readline()), strict=True)))
+    return rows
+
+
+def _case_mangled(title: str) -> bool:
+    letters = [c for c in title if c.isalpha()]
+    return len(letters) > 3 and (title == title.lower() or title == title.upper())
+
+
+def choose_title(rows: Sequence[Row], rep: int) -> str:
+    """The title of a cluster (see the module docstring).
+
+    >>> choose_title([{"title": "ON THE MOON", "title_repairs": []},
+    ...               {"title": "On the Moon", "title_repairs": []}], rep=0)
+    'On the Moon'
+    """
+    common = Counter(r["title"] for r in rows)
+    best = min(range(len(rows)), key=lambda i: (_case_mangled(rows[i]["title"]), len(rows[i]["title_repairs"]),
+                                                -common[rows[i]["title"]], i != rep, rows[i]["title"]))
+    return str(rows[best]["title"])
+
+
+def _most_common(values: Sequence[Any], tie: Any = min) -> Any:
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    c = Counter(present)
+    top = max(c.values())
+    return tie(v for v, k in c.items() if k == top)
+
+
+def merge_metadata(rows: Sequence[Row]) -> dict[str, Any]:
+    """Authors, date, upvotes and organization of a cluster (see the module docstring).
+
+    >>> merge_metadata([{"authors": 3, "date": "06-12", "upvotes": 2, "organization": None},
+    ...                 {"authors": 3, "date": "2024-06-12", "upvotes": 5, "organization": "Gensyn"}])
+    {'authors': 3, 'date': '2024-06-12', 'upvotes': 5, 'organization': 'Gensyn'}
+    """
+    dates = [r["date"] for r in rows if r["date"]]
+    full = [d for d in dates if len(d) == 10]
+    ups = [r["upvotes"] for r in rows if r["upvotes"] is not None]
+    return {
+        "authors": _most_common([r["authors"] for r in rows], tie=max),
+        "date": _most_common(full or dates),
+        "upvotes": max(ups) if ups else None,
+        "organization": _most_common([r["organization"] for r in rows]),
+    }
+
+
+def choice_reason(rows: Sequence[Row], rep: int) -> str:
+    """Why the chosen copy's abstract won, in words for the report."""
+    me = rows[rep]
+    others = [r for i, r in enumerate(rows) if i != rep]
+    reasons = []
+    if "truncated" not in me["quality"] and any("truncated" in r["quality"] for r in others):
+        reasons.append("complete where others are truncated")
+    my_len = len(me["abstract"])
+    if all(my_len > len(r["abstract"]) for r in others):
+        reasons.append("longest abstract")
+    elif all(my_len >= len(r["abstract"]) for r in others):
+        if all(len(me["repairs"]) < len(r["repairs"]) for r in others if len(r["abstract"]) == my_len):
+            reasons.append("fewest repairs among the longest")
+        else:
+            reasons.append("first in input order among equals")
+    return "; ".join(reasons) or "most complete copy"
+
+
+def merge_cluster(paper_id: str, rows: Sequence[Row], rep: int) -> tuple[Row, str]:
+    """The corpus record of one cluster and the reason its abstract was chosen."""
+    me = rows[rep]
+    title = choose_title(rows, rep)
+    abstract = me["abstract"]
+    record: Row = {"id": paper_id, "title": title, "abstract": abstract, "text": f"{title}\n\n{abstract}"}
+    record.update(merge_metadata(rows))
+    record["sources"] = sorted(({"file": r["file"], "line": r["line"], "layout": r["layout"]} for r in rows),
+                               key=lambda s: (s["file"], s["line"]))
+    record["repairs"] = sorted({x for r in rows for x in r["repairs"]})
+    record["quality"] = sorted(me["quality"])
+    return record, choice_reason(rows, rep) if len(rows) > 1 else ""
+
+
+def dumps_record(record: Row) -> str:
+    """One corpus line: compact JSON, UTF-8 (not ASCII-escaped), fields in schema order."""
+    return json.dumps(record, ensure_ascii=False, separators=(", ", ": "))

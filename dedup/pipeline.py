@@ -1,0 +1,283 @@
+"""``dedup run``: read -> canonicalize -> signatures -> cluster -> merge -> write (atomic) -> report.
+
+Each stage is a plain function over plain data (:mod:`dedup.prepare`, :mod:`dedup.cluster`,
+:mod:`dedup.merge`, :mod:`dedup.report`), so the same functions run in-process (``workers=1``), in a
+``multiprocessing`` pool, or on Ray (``engine="ray"``). Results are gathered in sorted input-file order
+and every tie is broken by input position, so the output is byte-identical for any worker count.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .config import Config, default_workers
+from .errors import UsageError
+from .io import atomic_writer
+from .layouts import KnownTitles
+from .prepare import Prepared, prepare_file
+from .read import find_files, sniff_layout
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Clusters per merge task.
+MERGE_CHUNK = 4000
+#: Clusters whose copies' full texts go into the report (the rest list members without texts).
+REPORT_TEXT_CLUSTERS = 1000
+#: Example ids listed per quality flag in the report.
+QUALITY_IDS = 50
+
+
+@dataclass
+class RunResult:
+    """What a run wrote and measured."""
+
+    corpus: str
+    report_json: str
+    report_html: str
+    records_in: int
+    papers: int
+    rejected: int
+    sha256: str
+    timings: dict[str, float] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------------------------------------- engines
+_KNOWN: KnownTitles | None = None
+
+
+def _set_known(known: KnownTitles | None) -> None:
+    global _KNOWN
+    _KNOWN = known
+
+
+def _prepare_task(task: tuple[str, Config, str]) -> Prepared:
+    path, config, spill = task
+    return prepare_file(path, config, spill, _KNOWN)
+
+
+MergeOut = tuple[str, list[dict[str, Any]], dict[str, list[str]]]
+
+
+def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], int, bool]]]) -> MergeOut:
+    """Merge a chunk of clusters: their corpus lines, report entries, and the ids behind each quality flag."""
+    from .merge import dumps_record, merge_cluster, read_rows
+
+    (clusters,) = task
+    out: list[str] = []
+    entries: list[dict[str, Any]] = []
+    flags: dict[str, list[str]] = {}
+    handles: dict[str, Any] = {}
+    try:
+        for paper_id, refs, rep, with_text in clusters:
+            rows = read_rows(refs, handles)
+            record, reason = merge_cluster(paper_id, rows, rep)
+            out.append(dumps_record(record) + "\n")
+            for flag in record["quality"]:
+                flags.setdefault(flag, []).append(paper_id)
+            if len(rows) > 1:
+                members = []
+                for r in sorted(rows, key=lambda r: (r["file"], r["line"])):
+                    m: dict[str, Any] = {"file": r["file"], "line": r["line"], "layout": r["layout"]}
+                    if with_text:
+                        m["title"], m["abstract"] = r["title"], r["abstract"]
+                    m["truncated"] = "truncated" in r["quality"]
+                    m["repairs"] = r["repairs"]
+                    members.append(m)
+                entries.append({"id": paper_id, "title": record["title"], "size": len(rows), "members": members,
+                                "chosen": {"file": rows[rep]["file"], "line": rows[rep]["line"], "reason": reason}})
+    finally:
+        for fh in handles.values():
+            fh.close()
+    return "".join(out), entries, flags
+
+
+class Engine:
+    """Maps a function over tasks in order: in-process, a process pool, or Ray."""
+
+    def __init__(self, kind: str, workers: int) -> None:
+        if kind not in ("local", "ray"):
+            raise UsageError(f"unknown engine {kind!r} (local or ray)", hint="use --engine local or --engine ray")
+        self.kind = kind
+        self.workers = max(1, workers)
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T], *, init: Callable[..., None] | None = None,
+            initargs: tuple[Any, ...] = ()) -> Iterator[R]:
+        if init is not None:
+            init(*initargs)
+        if self.kind == "ray":
+            yield from self._ray_map(fn, tasks, init, initargs)
+        elif self.workers == 1 or len(tasks) <= 1:
+            yield from map(fn, tasks)
+        else:
+            import multiprocessing as mp
+
+            ctx = mp.get_context("fork")
+            with ctx.Pool(min(self.workers, len(tasks)), initializer=init, initargs=initargs) as pool:
+                yield from pool.imap(fn, tasks)
+
+    def _ray_map(self, fn: Callable[[T], R], tasks: Sequence[T], init: Callable[..., None] | None,
+                 initargs: tuple[Any, ...]) -> Iterator[R]:
+        try:
+            import ray
+        except ImportError:
+            raise UsageError("the ray engine needs Ray", hint="pip install 'dedup[ray]'") from None
+        if not ray.is_initialized():
+            ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+
+        def call(task: T) -> R:
+            if init is not None:
+                init(*initargs)
+            return fn(task)
+
+        remote = ray.remote(call)
+        refs = [remote.remote(t) for t in tasks]
+        for ref in refs:
+            yield ray.get(ref)
+
+
+def _progress(it: Iterable[T], total: int, desc: str, quiet: bool) -> Iterable[T]:
+    if quiet:
+        return it
+    from tqdm import tqdm
+
+    return tqdm(it, total=total, desc=desc, unit="file" if desc.startswith("read") else "chunk",
+                leave=False, dynamic_ncols=True)
+
+
+# ---------------------------------------------------------------------------------------------- the run
+def run(inputs: Sequence[str], output: str, *, report: str | None = None, config: Config = Config(),
+        quiet: bool = False) -> RunResult:
+    """Run the whole job. Nothing is written unless everything succeeds."""
+    from .cluster import find_clusters
+    from .merge import choose_representatives, cluster_ids
+    from .report import build_report, report_paths, write_report
+
+    timings: dict[str, float] = {}
+    workers = config.workers or default_workers()
+    engine = Engine(config.engine, workers)
+    t = time.perf_counter()
+    files = find_files(inputs)
+    json_path, html_path = report_paths(output, report)
+    for p in (output, json_path, html_path):
+        if os.path.abspath(p) in {os.path.abspath(f) for f in files}:
+            raise UsageError(f"output {p} is also an input", hint="write the corpus outside the input folders")
+    with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
+        # -- read + canonicalize + signatures, per file; one-line dumps last, with the others' titles
+        oneline = [f for f in files if sniff_layout(f) == "oneline"]
+        first = [f for f in files if f not in set(oneline)]
+        spill = {f: os.path.join(tmp, f"spill-{i:05d}.jsonl") for i, f in enumerate(files)}
+        prepared: dict[str, Prepared] = {}
+        bar = _progress(engine.map(_prepare_task, [(f, config, spill[f]) for f in first]), len(first),
+                        "read+sign", quiet)
+        for p in bar:
+            prepared[p.path] = p
+        if oneline:
+            known = KnownTitles(title for p in prepared.values() for title in p.titles)
+            bar = _progress(engine.map(_prepare_task, [(f, config, spill[f]) for f in oneline], init=_set_known,
+                                       initargs=(known,)), len(oneline), "read+sign (one-line)", quiet)
+            for p in bar:
+                prepared[p.path] = p
+            _set_known(None)
+        parts = [prepared[f] for f in files]
+        timings["read+canonicalize+signatures"] = time.perf_counter() - t
+
+        # -- cluster
+        t = time.perf_counter()
+        cat = _concat(parts)
+        clusters = find_clusters(cat["sig"], cat["pre"], cat["counts"], cat["akey"], cat["tkey"],
+                                 cat["truncated"], config)
+        del cat["sig"], cat["pre"]
+        timings["cluster"] = time.perf_counter() - t
+
+        # -- merge + write
+        t = time.perf_counter()
+        labels = clusters.labels
+        cl_labels, reps = choose_representatives(labels, cat["truncated"], cat["alen"], cat["nrep"])
+        ids = cluster_ids(labels, cat["tkey"], cl_labels, reps, cat["akey"])
+        tasks = _merge_tasks(labels, cl_labels, reps, ids, cat, parts)
+        entries: list[dict[str, Any]] = []
+        quality: dict[str, dict[str, Any]] = {}
+        digest = hashlib.sha256()
+        size = 0
+        with atomic_writer(output) as out:
+            for text, got, flags in _progress(engine.map(_merge_task, tasks), len(tasks), "merge+write", quiet):
+                data = text.encode("utf-8")
+                digest.update(data)
+                size += len(data)
+                out.write(text)
+                entries.extend(got)
+                for flag, flagged in flags.items():
+                    q = quality.setdefault(flag, {"count": 0, "ids": []})
+                    q["count"] += len(flagged)
+                    q["ids"].extend(flagged[: QUALITY_IDS - len(q["ids"])])
+            sha = digest.hexdigest()
+            timings["merge+write"] = time.perf_counter() - t
+
+            # -- report (written before the corpus is moved into place: both or neither)
+            t = time.perf_counter()
+            rep = build_report(inputs=list(inputs), output=output, sha256=sha, corpus_bytes=size,
+                               papers=len(ids), config=replace(config, workers=None), parts=parts, cat=cat,
+                               clusters=clusters, entries=entries, reps=reps, cl_labels=cl_labels, ids=ids,
+                               quality=quality)
+            write_report(rep, json_path, html_path)
+            timings["report"] = time.perf_counter() - t
+    timings["total"] = sum(timings.values())
+    _write_timings(json_path, timings, workers, config.engine)
+    return RunResult(corpus=output, report_json=json_path, report_html=html_path,
+                     records_in=int(sum(len(p) for p in parts)), papers=len(ids),
+                     rejected=sum(len(p.rejects) for p in parts), sha256=sha, timings=timings, report=rep)
+
+
+def _concat(parts: Sequence[Prepared]) -> dict[str, np.ndarray]:
+    names = ("sig", "pre", "counts", "akey", "tkey", "truncated", "alen", "nrep", "lines", "offsets")
+    cat = {n: np.concatenate([getattr(p, n) for p in parts]) for n in names}
+    cat["file"] = np.concatenate([np.full(len(p), i, dtype=np.int64) for i, p in enumerate(parts)])
+    return cat
+
+
+def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, ids: list[str],
+                 cat: dict[str, np.ndarray], parts: Sequence[Prepared]) -> list[Any]:
+    """Clusters in id order, cut into chunks; each cluster as (id, spill refs, chosen position, with text)."""
+    order = np.argsort(labels, kind="stable")
+    sl = labels[order]
+    starts = np.searchsorted(sl, cl_labels, side="left")
+    ends = np.searchsorted(sl, cl_labels, side="right")
+    spills = [p.spill for p in parts]
+    file_idx, offsets = cat["file"], cat["offsets"]
+    by_id = sorted(range(len(ids)), key=ids.__getitem__)
+    tasks: list[Any] = []
+    chunk: list[Any] = []
+    multi_seen = 0
+    for c in by_id:
+        members = order[starts[c]:ends[c]]
+        refs = [(spills[file_idx[m]], int(offsets[m])) for m in members.tolist()]
+        rep_pos = int(np.flatnonzero(members == reps[c])[0])
+        with_text = len(members) > 1 and multi_seen < REPORT_TEXT_CLUSTERS
+        multi_seen += len(members) > 1
+        chunk.append((ids[c], refs, rep_pos, with_text))
+        if len(chunk) >= MERGE_CHUNK:
+            tasks.append((chunk,))
+            chunk = []
+    if chunk:
+        tasks.append((chunk,))
+    return tasks
+
+
+def _write_timings(json_path: str, timings: dict[str, float], workers: int, engine: str) -> None:
+    path = json_path[: -len(".json")] + ".timings.json" if json_path.endswith(".json") else json_path + ".timings"
+    with contextlib.suppress(OSError), atomic_writer(path) as fh:
+        json.dump({"engine": engine, "workers": workers,
+                   "seconds": {k: round(v, 3) for k, v in timings.items()}}, fh, indent=1, sort_keys=True)
+        fh.write("\n")
