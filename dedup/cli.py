@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import EXIT_USAGE, DedupError
+from .errors import EXIT_INTERNAL, DedupError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -40,6 +41,15 @@ def handle_errors(func: F) -> F:
         except KeyboardInterrupt:
             click.echo("dedup: interrupted; no output was changed", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so plainly, keep the traceback one variable away
+            if os.environ.get("DEDUP_DEBUG"):
+                raise
+            click.echo(f"dedup: internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("  hint: no output was changed; re-run with DEDUP_DEBUG=1 for the traceback and "
+                       "report it", err=True)
+            sys.exit(EXIT_INTERNAL)
 
     return wrapper  # type: ignore[return-value]
 
@@ -113,11 +123,6 @@ def canonicalize_cmd(file: str | None, key: bool) -> None:
             out.write(fn(line) + "\n")
 
 
-def _exit_usage(message: str) -> None:
-    click.echo(f"dedup: {message}", err=True)
-    sys.exit(EXIT_USAGE)
-
-
 def _config(threshold: float, num_perm: int, ngram: int, workers: int | None, engine: str) -> Any:
     from .config import Config
 
@@ -166,3 +171,60 @@ def run_cmd(inputs: tuple[str, ...], output: str, report: str | None, threshold:
                    f"({result.records_in - result.papers} merged, {result.rejected} rejected) "
                    f"in {t:.1f}s ({rate:,.0f} records/s)", err=True)
         click.echo(f"dedup: wrote {result.corpus}, {result.report_json}, {result.report_html}", err=True)
+
+
+@main.command("check")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("--against", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="A corpus written by 'dedup run': records already in it are reported with their id.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text",
+              show_default=True, help="Findings as text, JSON, or GitHub workflow commands.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "notice"]), default="warning",
+              show_default=True, help="Exit 1 when a finding at this level or above is found.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@handle_errors
+def check_cmd(inputs: tuple[str, ...], against: str | None, fmt: str, fail_on: str, quiet: bool) -> None:
+    """Check new dumps in CI: rejected records, uncertain splits, truncations, repeats (exit 1 on problems).
+
+    Findings go to stdout; exit 0 when none reaches --fail-on, 1 when one does, 2 when an input cannot be
+    read.
+    """
+    from .check import check, fails, format_findings
+    from .config import Config
+
+    findings, summary = check(list(inputs), against, Config(), quiet=True)
+    text = format_findings(findings, summary, fmt)
+    if text:
+        click.echo(text)
+    sys.exit(1 if fails(findings, fail_on) else 0)
+
+
+@main.command("explain")
+@click.argument("corpus", type=click.Path(dir_okay=False, exists=True))
+@click.argument("paper_id")
+@click.option("--report", type=click.Path(dir_okay=False), default=None,
+              help="The run's JSON report (default: beside the corpus).")
+@handle_errors
+def explain_cmd(corpus: str, paper_id: str, report: str | None) -> None:
+    """Print one paper's cluster from the report: its copies, what joined them and which copy won."""
+    from .explain import explain
+    from .report import report_paths
+
+    json_path, _ = report_paths(corpus, report)
+    try:
+        with open(json_path, encoding="utf-8") as fh:
+            rep = json.load(fh)
+    except FileNotFoundError:
+        raise DedupError("no report beside the corpus", path=json_path,
+                         hint="pass --report PATH, or re-run 'dedup run'") from None
+    record = None
+    with open(corpus, encoding="utf-8") as fh:
+        for line in fh:
+            if f'"id": "{paper_id}"' in line[:60]:
+                record = json.loads(line)
+                break
+    try:
+        click.echo(explain(rep, paper_id, record))
+    except KeyError as exc:
+        raise DedupError(str(exc.args[0]) if exc.args else f"no paper {paper_id}", path=corpus,
+                         hint="ids are the 'id' field of the corpus lines") from None

@@ -37,12 +37,13 @@ class Config:
     #: LSH bands x rows; ``None`` picks 16 x 8 for 128 permutations (see docs/design.md: datasketch's
     #: own optimum for 0.8/128, 9 x 13, finds only ~40% of pairs at Jaccard 0.8).
     bands: int | None = None
-    #: Containment of a shorter (truncated) abstract in a longer one above which they merge, when
-    #: their titles agree.
-    containment: float = 0.9
-    #: Estimated Jaccard above which two copies with the same title merge (typos plus a dropped
-    #: sentence push a true copy below ``threshold``; different papers rarely share a title).
-    title_jaccard: float = 0.5
+    #: Estimated containment of a shorter (truncated) abstract in a longer one above which they merge,
+    #: when their titles agree (0.8 leaves room for a sentence dropped from the longer copy).
+    containment: float = 0.8
+    #: Estimated Jaccard above which two copies with the same title merge: two copies that each lost
+    #: a different sentence, or a truncated copy against one that lost a sentence, fall to 0.4-0.5;
+    #: different papers that share a title share next to no 5-grams (Jaccard < 0.1).
+    title_jaccard: float = 0.35
     #: Worker processes; ``None`` means all cores.
     workers: int | None = None
     #: ``local`` (multiprocessing) or ``ray``.

@@ -5,6 +5,7 @@ Exit codes (the contract in ``docs/design.md``):
 * ``0`` success (for ``check``: nothing to report)
 * ``1`` ``check`` found problems
 * ``2`` usage error or unreadable input
+* ``3`` internal error (a bug in dedup; nothing was written)
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_INTERNAL = 3
 
 
 def location(path: str, line: int | None = None) -> str:

@@ -59,13 +59,19 @@ ONELINE = re.compile(
 )
 
 SMALL_WORDS = frozenset(
-    "a an and as at by for from in into of on or over the to under via vs with without between "
-    "through towards toward is are be using beyond".split()
+    [
+        'a', 'an', 'and', 'as', 'at', 'by', 'for', 'from', 'in', 'into', 'of', 'on', 'or', 'over', 'the',
+        'to', 'under', 'via', 'vs', 'with', 'without', 'between', 'through', 'towards', 'toward', 'is',
+        'are', 'be', 'using', 'beyond'
+    ]
 )
 OPENERS = frozenset(
-    "we in this the recent recently existing our to while prior a an large large-scale pre-training "
-    "pretraining despite although with many most current deep how as given however transformer "
-    "training learning since traditional".split()
+    [
+        'we', 'in', 'this', 'the', 'recent', 'recently', 'existing', 'our', 'to', 'while', 'prior', 'a',
+        'an', 'large', 'large-scale', 'pre-training', 'pretraining', 'despite', 'although', 'with', 'many',
+        'most', 'current', 'deep', 'how', 'as', 'given', 'however', 'transformer', 'training', 'learning',
+        'since', 'traditional'
+    ]
 )
 
 

@@ -157,9 +157,33 @@ def _progress(it: Iterable[T], total: int, desc: str, quiet: bool) -> Iterable[T
 
 
 # ---------------------------------------------------------------------------------------------- the run
-def run(inputs: Sequence[str], output: str, *, report: str | None = None, config: Config = Config(),
+def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir: str,
+                quiet: bool = False) -> list[Prepared]:
+    """The per-file stage over all files, in file order; one-line dumps last, with the others' titles as
+    evidence for their title/abstract split."""
+    oneline = [f for f in files if sniff_layout(f) == "oneline"]
+    first = [f for f in files if f not in set(oneline)]
+    spill = {f: os.path.join(spill_dir, f"spill-{i:05d}.jsonl") for i, f in enumerate(files)}
+    prepared: dict[str, Prepared] = {}
+    for p in _progress(engine.map(_prepare_task, [(f, config, spill[f]) for f in first]), len(first),
+                       "read+sign", quiet):
+        prepared[p.path] = p
+    if oneline:
+        known = KnownTitles(title for p in prepared.values() for title in p.titles)
+        try:
+            for p in _progress(engine.map(_prepare_task, [(f, config, spill[f]) for f in oneline],
+                                          init=_set_known, initargs=(known,)), len(oneline),
+                               "read+sign (one-line)", quiet):
+                prepared[p.path] = p
+        finally:
+            _set_known(None)
+    return [prepared[f] for f in files]
+
+
+def run(inputs: Sequence[str], output: str, *, report: str | None = None, config: Config | None = None,
         quiet: bool = False) -> RunResult:
     """Run the whole job. Nothing is written unless everything succeeds."""
+    config = config or Config()
     from .cluster import find_clusters
     from .merge import choose_representatives, cluster_ids
     from .report import build_report, report_paths, write_report
@@ -174,23 +198,7 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         if os.path.abspath(p) in {os.path.abspath(f) for f in files}:
             raise UsageError(f"output {p} is also an input", hint="write the corpus outside the input folders")
     with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
-        # -- read + canonicalize + signatures, per file; one-line dumps last, with the others' titles
-        oneline = [f for f in files if sniff_layout(f) == "oneline"]
-        first = [f for f in files if f not in set(oneline)]
-        spill = {f: os.path.join(tmp, f"spill-{i:05d}.jsonl") for i, f in enumerate(files)}
-        prepared: dict[str, Prepared] = {}
-        bar = _progress(engine.map(_prepare_task, [(f, config, spill[f]) for f in first]), len(first),
-                        "read+sign", quiet)
-        for p in bar:
-            prepared[p.path] = p
-        if oneline:
-            known = KnownTitles(title for p in prepared.values() for title in p.titles)
-            bar = _progress(engine.map(_prepare_task, [(f, config, spill[f]) for f in oneline], init=_set_known,
-                                       initargs=(known,)), len(oneline), "read+sign (one-line)", quiet)
-            for p in bar:
-                prepared[p.path] = p
-            _set_known(None)
-        parts = [prepared[f] for f in files]
+        parts = prepare_all(files, config, engine, tmp, quiet)
         timings["read+canonicalize+signatures"] = time.perf_counter() - t
 
         # -- cluster

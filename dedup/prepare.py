@@ -7,7 +7,6 @@ whatever the corpus size; the merge stage reads records back from the spill by o
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -77,20 +76,23 @@ def key_hash(key: str) -> int:
 
 
 def excerpt_change(before: str, after: str, width: int = 40) -> tuple[str, str]:
-    """Short excerpts of ``before``/``after`` around their first difference.
+    """Short excerpts of ``before``/``after`` around the span where they differ (common prefix and suffix
+    trimmed; linear time).
 
     >>> excerpt_change("x" * 100 + " 6.1times smaller", "x" * 100 + " 6.1× smaller", width=8)
-    ('…xxxxxxx 6.1times smaller', '…xxxxxxx 6.1× smaller')
+    ('…xxxx 6.1times smaller', '…xxxx 6.1× smaller')
     """
-    sm = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    ops = [op for op in sm.get_opcodes() if op[0] != "equal"]
-    if not ops:
-        return before[: 2 * width], after[: 2 * width]
-    _, i1, i2, j1, j2 = ops[0]
-    a0, b0 = max(0, i1 - width), max(0, j1 - width)
-    a = ("…" if a0 else "") + before[a0: i2 + width] + ("…" if i2 + width < len(before) else "")
-    b = ("…" if b0 else "") + after[b0: j2 + width] + ("…" if j2 + width < len(after) else "")
-    return a, b
+    n = min(len(before), len(after))
+    lo = next((i for i in range(n) if before[i] != after[i]), n)
+    hi = 0
+    while hi < n - lo and before[-1 - hi] == after[-1 - hi]:
+        hi += 1
+
+    def cut(s: str) -> str:
+        start, stop = max(0, lo - width), min(len(s), len(s) - hi + width)
+        return ("…" if start else "") + s[start:stop] + ("…" if stop < len(s) else "")
+
+    return cut(before), cut(after)
 
 
 def strip_ellipsis(abstract: str) -> tuple[str, bool]:

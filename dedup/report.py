@@ -117,7 +117,7 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
         "tool": {"name": "dedup", "version": __version__},
         "versions": versions(),
         "config": cfg,
-        "inputs": list(inputs),
+        "inputs": sorted(inputs),
         "corpus": {"path": output, "sha256": sha256, "records": papers, "bytes": corpus_bytes},
         "totals": {
             "files": len(files),

@@ -1,0 +1,182 @@
+"""``dedup run`` end to end through the real CLI: the seed corpus, determinism, atomicity."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "seeds"
+
+
+def dedup(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "dedup", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=600, env={**os.environ, **(env or {})})
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def seed_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("seedrun") / "corpus.jsonl"
+    proc = dedup("run", "seeds", "-o", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    report = json.loads(out.with_name("corpus.report.json").read_text(encoding="utf-8"))
+    return out, rows, report
+
+
+def test_seeds_give_320_papers_from_368_records(seed_run):
+    _, rows, report = seed_run
+    assert len(rows) == 320
+    sources = [(s["file"], s["line"]) for r in rows for s in r["sources"]]
+    assert len(sources) == 368 == len(set(sources))
+    assert report["totals"]["read"] == 368 and report["totals"]["kept"] == 320
+
+
+def test_corpus_schema_and_order(seed_run):
+    _, rows, _ = seed_run
+    keys = ["id", "title", "abstract", "text", "authors", "date", "upvotes", "organization", "sources", "repairs",
+            "quality"]
+    assert all(list(r) == keys for r in rows)
+    assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
+    assert len({r["id"] for r in rows}) == 320
+    for r in rows:
+        assert r["text"] == f"{r['title']}\n\n{r['abstract']}"
+        assert r["sources"] == sorted(r["sources"], key=lambda s: (s["file"], s["line"]))
+        assert r["repairs"] == sorted(set(r["repairs"]))
+        assert r["date"] is None or len(r["date"]) in (5, 10)
+
+
+def test_seed_hard_negatives_stay_apart(seed_run):
+    _, rows, _ = seed_run
+    titles = {r["title"] for r in rows}
+    for t in [
+        "On the Complementarity between Pre-Training and Random-Initialization for Resource-Rich Machine Translation",
+        "On the Complementarity between Pre-Training and Back-Translation for Neural Machine Translation",
+        "Universal Image Restoration Pre-training via Degradation Classification",
+        "Universal Image Restoration Pre-training via Masked Degradation Classification",
+    ]:
+        assert t in titles
+    lower = {t.casefold() for t in titles}
+    assert any(t.startswith("prop:") for t in lower) and any(t.startswith("b-prop") for t in lower)
+
+
+def test_metadata_merge_prefers_dated_and_keeps_every_source(seed_run):
+    _, rows, _ = seed_run
+    merged = [r for r in rows if len(r["sources"]) > 1]
+    assert merged
+    for r in merged:
+        layouts = {s["layout"] for s in r["sources"]}
+        if "meta" in layouts or "oneline" in layouts:
+            # the metadata-bearing copy's fields survive the merge
+            assert r["date"] is not None or r["authors"] is not None or r["organization"] is not None \
+                or all(s["layout"] != "oneline" for s in r["sources"])
+
+
+def test_determinism_across_workers_input_order_and_hashseed(tmp_path):
+    """Same inputs -> byte-identical corpus and report, whatever the workers, input order or hash seed."""
+    out = tmp_path / "corpus.jsonl"
+    files = sorted(str(p.relative_to(ROOT)) for p in SEEDS.iterdir())
+    shuffled = files[:]
+    random.Random(7).shuffle(shuffled)
+    assert shuffled != files
+    runs = [
+        (files, "1", "1"),
+        (files, "2", "2"),
+        (shuffled, "2", "3"),
+        (list(reversed(files)), "1", "random"),
+    ]
+    seen = set()
+    for inputs, workers, seed in runs:
+        proc = dedup("run", *inputs, "-o", str(out), "--quiet", "--workers", workers,
+                     env={"PYTHONHASHSEED": seed})
+        assert proc.returncode == 0, proc.stderr
+        seen.add((sha(out), sha(out.with_name("corpus.report.json")), sha(out.with_name("corpus.report.html"))))
+    assert len(seen) == 1
+
+
+def test_failed_run_leaves_old_corpus_untouched(tmp_path):
+    out = tmp_path / "corpus.jsonl"
+    out.write_text("old corpus\n", encoding="utf-8")
+    bad = tmp_path / "in"
+    shutil.copytree(SEEDS, bad)
+    (bad / "zz_broken.txt").write_bytes(b"\xff\xfe binary\x00junk")
+    proc = dedup("run", str(bad), "-o", str(out))
+    assert proc.returncode == 2
+    assert f"{bad / 'zz_broken.txt'}:1: binary file" in proc.stderr
+    assert out.read_text(encoding="utf-8") == "old corpus\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl", "in"]
+
+
+def test_error_mid_merge_leaves_old_corpus_untouched(tmp_path, monkeypatch):
+    from dedup import pipeline
+    from dedup.config import Config
+
+    out = tmp_path / "corpus.jsonl"
+    out.write_text("old corpus\n", encoding="utf-8")
+    real = pipeline._merge_task
+
+    def failing(task):
+        real(task)
+        raise OSError("disk full (injected)")
+
+    monkeypatch.setattr(pipeline, "_merge_task", failing)
+    with pytest.raises(OSError, match="injected"):
+        pipeline.run([str(SEEDS)], str(out), config=Config(workers=1), quiet=True)
+    assert out.read_text(encoding="utf-8") == "old corpus\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl"]
+
+
+def test_killed_run_leaves_old_corpus_untouched(tmp_path):
+    """SIGKILL while the new corpus is being written: the old one stays byte for byte."""
+    data = tmp_path / "in"
+    data.mkdir()
+    for i in range(40):  # enough records that the write takes a moment
+        for f in SEEDS.iterdir():
+            (data / f"{i:02d}_{f.name}").write_bytes(f.read_bytes())
+    out = tmp_path / "out" / "corpus.jsonl"
+    out.parent.mkdir()
+    out.write_text("old corpus\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "dedup", "run", str(data), "-o", str(out), "--quiet",
+                             "--workers", "1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if any(p.name.startswith(".corpus.jsonl.") for p in out.parent.iterdir()):
+            break
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        pytest.fail("the run finished before it could be killed mid-write; make the input larger")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert out.read_text(encoding="utf-8") == "old corpus\n"
+
+
+def test_usage_errors(tmp_path):
+    proc = dedup("run", "seeds", "-o", str(tmp_path / "c.jsonl"), "--threshold", "1.5")
+    assert proc.returncode == 2 and "--threshold" in proc.stderr
+    proc = dedup("run", "seeds")
+    assert proc.returncode == 2 and "--output" in proc.stderr
+    proc = dedup("run", "seeds", "-o", "seeds/000_ae81a9df4d767699.txt")
+    assert proc.returncode == 2 and "also an input" in proc.stderr
+
+
+def test_progress_on_stderr_and_quiet(tmp_path):
+    proc = dedup("run", "seeds", "-o", str(tmp_path / "c.jsonl"))
+    assert proc.returncode == 0
+    assert proc.stdout == ""
+    assert "368 records -> 320 papers" in proc.stderr
+    proc = dedup("run", "seeds", "-o", str(tmp_path / "d.jsonl"), "--quiet")
+    assert proc.returncode == 0 and proc.stderr == "" and proc.stdout == ""
