@@ -105,7 +105,14 @@ def canonicalize_cmd(file: str | None, key: bool) -> None:
 
     fn = dedup_key if key else canonicalize
     name = file if file and file != "-" else "<stdin>"
-    data = sys.stdin.buffer.read() if name == "<stdin>" else open(file, "rb").read()  # type: ignore[arg-type]
+    if name == "<stdin>":
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            with open(name, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise DedupError(f"cannot read: {exc.strerror}", path=name) from None
     if not data.strip():
         return
     out = sys.stdout

@@ -12,7 +12,7 @@ from typing import IO
 
 
 @contextlib.contextmanager
-def atomic_writer(path: str, mode: str = "w") -> Iterator[IO]:  # type: ignore[type-arg]
+def atomic_writer(path: str, mode: str = "w") -> Iterator[IO]:
     """Open a temp file next to ``path``; on a clean exit it replaces ``path``, on error it vanishes.
 
     >>> import os, tempfile

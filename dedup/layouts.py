@@ -237,7 +237,7 @@ class Split:
     confidence: float
 
 
-def split_title_abstract(body: str, known_titles: Iterable[str] = ()) -> Split:
+def split_title_abstract(body: str, known_titles: KnownTitles | Iterable[str] = ()) -> Split:
     """Split ``<title> <abstract>`` where the boundary is not marked.
 
     A title seen in another dump is the strongest evidence (confidence 1.0). Otherwise every
@@ -339,7 +339,7 @@ def _apply_meta(rec: RawRecord, block: list[str]) -> str | None:
 
 
 def _pair_up(path: str, items: list[tuple[int, str, tuple[str, ...]]], layout: str,
-             metas: dict[int, list[str]] | None = None) -> Parsed:
+             metas: dict[int, tuple[int, list[str]]] | None = None) -> Parsed:
     """Pair title and abstract lines in order. The position decides (a title comes first); the shape of
     the text only overrides it when it is clear: a line that is plainly an abstract where a title is due
     is an orphan abstract, and a title followed by a title that is followed by an abstract leaves the
@@ -367,7 +367,7 @@ def _pair_up(path: str, items: list[tuple[int, str, tuple[str, ...]]], layout: s
                         repairs=repairs)
         records.append(rec)
         if i + 1 in metas:
-            block_line, block = metas[i + 1]  # type: ignore[misc]
+            block_line, block = metas[i + 1]
             reason = _apply_meta(rec, block)
             if reason:
                 rejects.append(Reject(path, block_line, reason, _excerpt(" ".join(block))))
@@ -389,7 +389,7 @@ def parse_cards(path: str, lines: Sequence[str], layout: str = "cards") -> Parse
             continue
         text, glued = strip_glued_furniture(" ".join(block))
         items.append((first + 1, text, ("furniture.glued",) if glued else ()))
-    records, more = _pair_up(path, items, layout, metas)  # type: ignore[arg-type]
+    records, more = _pair_up(path, items, layout, metas)
     return records, sorted(rejects + more)
 
 
@@ -410,7 +410,7 @@ def parse_pairs(path: str, lines: Sequence[str]) -> Parsed:
     return _pair_up(path, items, "pairs")
 
 
-def parse_oneline(path: str, lines: Sequence[str], known_titles: Iterable[str] = ()) -> Parsed:
+def parse_oneline(path: str, lines: Sequence[str], known_titles: KnownTitles | Iterable[str] = ()) -> Parsed:
     """One paper per line: ``<upvotes or -> <title> <abstract> <N> authors · <date>``."""
     known = known_titles if isinstance(known_titles, KnownTitles) else KnownTitles(known_titles)
     records: list[RawRecord] = []

@@ -32,7 +32,8 @@ R = TypeVar("R")
 
 #: Clusters per merge task.
 MERGE_CHUNK = 4000
-#: Clusters whose copies' full texts go into the report (the rest list members without texts).
+#: Clusters whose copies' full texts go into the report, weakest-linked first (the rest list members
+#: without texts).
 REPORT_TEXT_CLUSTERS = 1000
 #: Example ids listed per quality flag in the report.
 QUALITY_IDS = 50
@@ -214,7 +215,7 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         labels = clusters.labels
         cl_labels, reps = choose_representatives(labels, cat["truncated"], cat["alen"], cat["nrep"])
         ids = cluster_ids(labels, cat["tkey"], cl_labels, reps, cat["akey"])
-        tasks = _merge_tasks(labels, cl_labels, reps, ids, cat, parts)
+        tasks = _merge_tasks(labels, cl_labels, reps, ids, cat, parts, _weakest(clusters, cl_labels, ids))
         entries: list[dict[str, Any]] = []
         quality: dict[str, dict[str, Any]] = {}
         digest = hashlib.sha256()
@@ -255,8 +256,23 @@ def _concat(parts: Sequence[Prepared]) -> dict[str, np.ndarray]:
     return cat
 
 
+def _weakest(clusters: Any, cl_labels: np.ndarray, ids: list[str]) -> set[int]:
+    """The clusters whose copies the report carries in full: the weakest-linked first (lowest edge score,
+    then id), as the HTML report lists them, up to ``REPORT_TEXT_CLUSTERS``."""
+    if len(clusters.edges) == 0:
+        return set()
+    lab = clusters.labels[clusters.edges[:, 0]]
+    weakest: dict[int, float] = {}
+    for la, sc in zip(lab.tolist(), clusters.edge_score.tolist(), strict=True):
+        if sc < weakest.get(la, 2.0):
+            weakest[la] = sc
+    pos = {int(la): i for i, la in enumerate(cl_labels.tolist())}
+    ranked = sorted(weakest, key=lambda la: (weakest[la], ids[pos[la]]))
+    return {pos[la] for la in ranked[:REPORT_TEXT_CLUSTERS]}
+
+
 def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, ids: list[str],
-                 cat: dict[str, np.ndarray], parts: Sequence[Prepared]) -> list[Any]:
+                 cat: dict[str, np.ndarray], parts: Sequence[Prepared], with_text: set[int]) -> list[Any]:
     """Clusters in id order, cut into chunks; each cluster as (id, spill refs, chosen position, with text)."""
     order = np.argsort(labels, kind="stable")
     sl = labels[order]
@@ -267,14 +283,11 @@ def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, id
     by_id = sorted(range(len(ids)), key=ids.__getitem__)
     tasks: list[Any] = []
     chunk: list[Any] = []
-    multi_seen = 0
     for c in by_id:
         members = order[starts[c]:ends[c]]
         refs = [(spills[file_idx[m]], int(offsets[m])) for m in members.tolist()]
         rep_pos = int(np.flatnonzero(members == reps[c])[0])
-        with_text = len(members) > 1 and multi_seen < REPORT_TEXT_CLUSTERS
-        multi_seen += len(members) > 1
-        chunk.append((ids[c], refs, rep_pos, with_text))
+        chunk.append((ids[c], refs, rep_pos, c in with_text))
         if len(chunk) >= MERGE_CHUNK:
             tasks.append((chunk,))
             chunk = []
