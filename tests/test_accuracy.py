@@ -67,3 +67,16 @@ def test_truncated_copy_never_wins(generated_run):
                 assert "truncated" not in r["quality"], r["id"]
                 assert not r["abstract"].endswith(("…", "...")), r["id"]
     assert checked > 100
+
+
+def test_report_on_generated_corpus_validates_and_adds_up(generated_run):
+    from dedup.schema import check_accounting, validate_report
+
+    _, stats, corpus = generated_run
+    report = json.loads(corpus.with_name("corpus.report.json").read_text(encoding="utf-8"))
+    validate_report(report)
+    assert check_accounting(report) == []
+    t = report["totals"]
+    assert t["read"] == t["kept"] + t["merged_away"] + t["rejected"] >= 5000
+    signals = {e["signal"] for c in report["clusters"] for e in c["edges"]}
+    assert {"exact", "jaccard", "containment", "title"} <= signals

@@ -180,3 +180,27 @@ def test_progress_on_stderr_and_quiet(tmp_path):
     assert "368 records -> 320 papers" in proc.stderr
     proc = dedup("run", "seeds", "-o", str(tmp_path / "d.jsonl"), "--quiet")
     assert proc.returncode == 0 and proc.stderr == "" and proc.stdout == ""
+
+
+def test_explain_prints_a_cluster(seed_run):
+    out, rows, _ = seed_run
+    merged = next(r for r in rows if len(r["sources"]) > 2)
+    proc = dedup("explain", str(out), merged["id"])
+    assert proc.returncode == 0, proc.stderr
+    for s in merged["sources"]:
+        assert f"{s['file']}:{s['line']}" in proc.stdout
+    single = next(r for r in rows if len(r["sources"]) == 1)
+    proc = dedup("explain", str(out), single["id"])
+    assert proc.returncode == 0 and single["sources"][0]["file"] in proc.stdout
+    proc = dedup("explain", str(out), "pnot-an-id")
+    assert proc.returncode == 2 and "pnot-an-id" in proc.stderr
+
+
+def test_report_validates_and_adds_up(seed_run):
+    from dedup.schema import check_accounting, validate_report
+
+    out, rows, report = seed_run
+    validate_report(report)
+    assert check_accounting(report) == []
+    assert report["corpus"]["sha256"] == sha(out)
+    assert report["corpus"]["records"] == len(rows)
