@@ -49,6 +49,7 @@ The variant mix (what ``variants`` in the truth can hold):
 
 Edits are applied in the order latex → content edit → title case → entities → mojibake → whitespace.
 Hard negatives: ~3% of papers are a *sibling* of the paper before them: the title differs in one or two words
+(or, for a fifth of siblings, is exactly the same title)
 (``PROP`` vs ``B-PROP``, "... via Degradation ..." vs "... via Masked Degradation ..."), the abstract repeats
 only the first sentence (at most ~30% of the text). Siblings are distinct papers in the truth.
 
@@ -773,12 +774,14 @@ class _PaperFactory:
         )
 
     def sibling(self, base: _Paper, pid: str) -> _Paper:
-        """A different paper that looks like ``base``: title differs in one or two words, the abstract shares
-        only its first sentence."""
+        """A different paper that looks like ``base``: the title differs in one or two words (or, one time in
+        five, is the very same title), the abstract shares only its first sentence."""
         r = self.rng
         words = base.title.split(" ")
-        op = r.randrange(4)
-        if op == 0 and words[0].endswith(":"):
+        op = r.randrange(5)
+        if op == 4:
+            pass  # same title, different paper: titles alone must never merge two papers
+        elif op == 0 and words[0].endswith(":"):
             words[0] = r.choice(("B-", "M-", "Multi", "Uni", "X-")) + words[0]
         elif op <= 1:
             k = r.randint(1, len(words) - 1) if len(words) > 1 else 0
@@ -789,7 +792,7 @@ class _PaperFactory:
                 if not words[k].endswith(":"):
                     words[k] = self._phrase(1) + ("?" if words[k].endswith("?") else "")
         title = " ".join(words)
-        if title == base.title:
+        if title == base.title and op != 4:
             title = f"{title} {self._phrase(1)}"
         first = base.sentences[0]
         first_slots = [int(i) for i in re.findall(r"\x00(\d+)\x00", first)]
