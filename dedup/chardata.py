@@ -1,0 +1,290 @@
+"""Symbol tables for the repair rules in :mod:`dedup.fixes`.
+
+Plain data, no logic beyond building the tables once at import: LaTeX command names mapped to the Unicode
+character a reader would expect, the Unicode superscripts, the mathematical alphabets (script, double-struck,
+fraktur) and the code points whose stripped HTML entities (``x2013`` for ``&#x2013;``) we restore.
+
+Every symbol here is the *faithful* one: we only map a command when Unicode has a character that renders
+as the command does, so the mapping never has to guess.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from ftfy.chardata import LIGATURES, WIDTH_MAP
+
+#: Greek letters by LaTeX name. ``\\phi`` and ``\\epsilon`` map to the everyday forms ``φ`` and ``ε`` (what
+#: people type); NFKC folds the ``\\varphi``/``\\phi`` glyph variants together in dedup keys anyway.
+GREEK: dict[str, str] = {
+    "Delta": "Δ",
+    "Gamma": "Γ",
+    "Lambda": "Λ",
+    "Omega": "Ω",
+    "Phi": "Φ",
+    "Pi": "Π",
+    "Psi": "Ψ",
+    "Sigma": "Σ",
+    "Theta": "Θ",
+    "Upsilon": "Υ",
+    "Xi": "Ξ",
+    "alpha": "α",
+    "beta": "β",
+    "chi": "χ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "eta": "η",
+    "gamma": "γ",
+    "iota": "ι",
+    "kappa": "κ",
+    "lambda": "λ",
+    "mu": "μ",
+    "nu": "ν",
+    "omega": "ω",
+    "phi": "φ",
+    "pi": "π",
+    "psi": "ψ",
+    "rho": "ρ",
+    "sigma": "σ",
+    "tau": "τ",
+    "theta": "θ",
+    "upsilon": "υ",
+    "varepsilon": "ε",
+    "varphi": "φ",
+    "varrho": "ϱ",
+    "varsigma": "ς",
+    "vartheta": "ϑ",
+    "xi": "ξ",
+    "zeta": "ζ",
+}
+
+#: Arrows by LaTeX name. None of these names is an English word, so they are repaired wherever they occur.
+ARROWS: dict[str, str] = {
+    "Leftarrow": "⇐",
+    "Leftrightarrow": "⇔",
+    "Longleftarrow": "⟸",
+    "Longleftrightarrow": "⟺",
+    "Longrightarrow": "⟹",
+    "Rightarrow": "⇒",
+    "downarrow": "↓",
+    "iff": "⟺",
+    "implies": "⟹",
+    "leftarrow": "←",
+    "leftrightarrow": "↔",
+    "longleftarrow": "⟵",
+    "longleftrightarrow": "⟷",
+    "longmapsto": "⟼",
+    "longrightarrow": "⟶",
+    "mapsto": "↦",
+    "rightarrow": "→",
+    "to": "→",
+    "uparrow": "↑",
+}
+
+#: Arrow names that may be repaired without a backslash: the ones spelled with ``arrow`` (``to``, ``iff``,
+#: ``implies`` are English; ``mapsto`` is left to its backslash to keep the fast path's screen short).
+STRIPPED_ARROWS: frozenset[str] = frozenset(name for name in ARROWS if "arrow" in name)
+
+#: Relations, binary operators and other math symbols by LaTeX name (``\\times`` has its own rule).
+SYMBOLS: dict[str, str] = {
+    "approx": "≈",
+    "ast": "∗",
+    "cap": "∩",
+    "cdot": "⋅",
+    "cdots": "⋯",
+    "circ": "∘",
+    "cup": "∪",
+    "div": "÷",
+    "dots": "…",
+    "emptyset": "∅",
+    "equiv": "≡",
+    "exists": "∃",
+    "forall": "∀",
+    "ge": "≥",
+    "geq": "≥",
+    "gg": "≫",
+    "in": "∈",
+    "infty": "∞",
+    "ldots": "…",
+    "le": "≤",
+    "leq": "≤",
+    "ll": "≪",
+    "mp": "∓",
+    "nabla": "∇",
+    "ne": "≠",
+    "neq": "≠",
+    "notin": "∉",
+    "odot": "⊙",
+    "oplus": "⊕",
+    "otimes": "⊗",
+    "partial": "∂",
+    "pm": "±",
+    "prod": "∏",
+    "propto": "∝",
+    "sim": "∼",
+    "simeq": "≃",
+    "sqrt": "√",
+    "subset": "⊂",
+    "subseteq": "⊆",
+    "sum": "∑",
+    "supset": "⊃",
+    "supseteq": "⊇",
+}
+
+#: Symbol names repaired without a backslash, and only between two math atoms (``m gg n``): none of them
+#: is a common English word in that position.
+STRIPPED_OPERATORS: frozenset[str] = frozenset(
+    {
+        "approx",
+        "cdot",
+        "circ",
+        "equiv",
+        "ge",
+        "geq",
+        "gg",
+        "le",
+        "leq",
+        "ll",
+        "mp",
+        "neq",
+        "oplus",
+        "otimes",
+        "pm",
+        "propto",
+        "sim",
+        "simeq",
+    }
+)
+
+#: Relations that a scraper glues to the number after them (``le13`` for ``\\le 13``).
+STRIPPED_BEFORE_NUMBER: frozenset[str] = frozenset({"ge", "geq", "le", "leq"})
+
+#: Operators that a scraper glues to the Greek name before them (``Phicirc Psi``).
+GLUED_OPERATORS: frozenset[str] = frozenset({"cdot", "circ"})
+
+#: Unicode superscripts for the characters LaTeX users put in exponents.
+SUPERSCRIPTS: dict[str, str] = {
+    "(": "⁽",
+    ")": "⁾",
+    "+": "⁺",
+    "-": "⁻",
+    "0": "⁰",
+    "1": "¹",
+    "2": "²",
+    "3": "³",
+    "4": "⁴",
+    "5": "⁵",
+    "6": "⁶",
+    "7": "⁷",
+    "8": "⁸",
+    "9": "⁹",
+    "=": "⁼",
+    "i": "ⁱ",
+    "n": "ⁿ",
+}
+
+#: Code points whose numeric HTML entity is seen with ``&#`` (and often ``;``) stripped: ``x2013`` for
+#: ``&#x2013;``. Only typographic punctuation, which is what such entities encode in scraped abstracts.
+NUMERIC_DEBRIS: frozenset[int] = frozenset(
+    {0x00A0, 0x00B7, 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2018, 0x2019, 0x201C, 0x201D}
+    | {0x2022, 0x2026, 0x2032, 0x2033, 0x2212}
+)
+
+
+def _alphabet(style: str, holes: dict[str, str]) -> dict[str, str]:
+    """Map A–Z to one mathematical alphabet, filling Unicode's holes from the Letterlike Symbols block."""
+    table: dict[str, str] = {}
+    for code in range(ord("A"), ord("Z") + 1):
+        letter = chr(code)
+        table[letter] = holes.get(letter) or unicodedata.lookup(f"MATHEMATICAL {style} CAPITAL {letter}")
+    return table
+
+
+#: ``\\mathcal``/``\\mathscr`` capitals: ``𝒪``, ``ℒ``…
+SCRIPT: dict[str, str] = _alphabet(
+    "SCRIPT", {"B": "ℬ", "E": "ℰ", "F": "ℱ", "H": "ℋ", "I": "ℐ", "L": "ℒ", "M": "ℳ", "R": "ℛ"}
+)
+#: ``\\mathbb`` capitals: ``ℝ``, ``ℕ``, ``𝔼``…
+DOUBLE_STRUCK: dict[str, str] = _alphabet(
+    "DOUBLE-STRUCK", {"C": "ℂ", "H": "ℍ", "N": "ℕ", "P": "ℙ", "Q": "ℚ", "R": "ℝ", "Z": "ℤ"}
+)
+#: ``\\mathfrak`` capitals.
+FRAKTUR: dict[str, str] = _alphabet("FRAKTUR", {"C": "ℭ", "H": "ℌ", "I": "ℑ", "R": "ℜ", "Z": "ℨ"})
+
+#: Math alphabet commands and the capital-letter table each one uses.
+ALPHABETS: dict[str, dict[str, str]] = {
+    "mathbb": DOUBLE_STRUCK,
+    "mathcal": SCRIPT,
+    "mathfrak": FRAKTUR,
+    "mathscr": SCRIPT,
+}
+
+#: Commands whose braces are dropped and whose content is kept as it is (``\\textbf{F}inetuning``).
+TEXT_FONTS: frozenset[str] = frozenset(
+    {
+        "boldsymbol",
+        "emph",
+        "mathbf",
+        "mathit",
+        "mathrm",
+        "mathsf",
+        "mathtt",
+        "mbox",
+        "operatorname",
+        "text",
+        "textbf",
+        "textit",
+        "textmd",
+        "textnormal",
+        "textrm",
+        "textsc",
+        "textsf",
+        "texttt",
+        "textup",
+        "underline",
+    }
+)
+
+#: Characters LaTeX escapes with a backslash, and what they stand for.
+ESCAPES: dict[str, str] = {
+    "#": "#",
+    "$": "$",
+    "%": "%",
+    "&": "&",
+    "_": "_",
+    "{": "{",
+    "}": "}",
+}
+
+#: Invisible characters that carry no text: soft hyphen, zero-width space, word joiner, BOM, Mongolian
+#: vowel separator. (ZWJ and ZWNJ are kept: they matter in emoji and in Persian and Indic scripts.)
+INVISIBLE: dict[int, None] = dict.fromkeys([0x00AD, 0x180E, 0x200B, 0x2060, 0xFEFF])
+
+#: Horizontal spaces that are collapsed to one ASCII space.
+ODD_SPACES: str = "\t\x0b\x0c \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
+
+
+#: A character class (for ``[...]``) of the characters we look for before asking ftfy about mojibake: C1
+#: controls and what the UTF-8 lead bytes 0xC2–0xF4 become in Latin-1/cp1252 (``Â``, ``Ã``, ``â``, ``ð``),
+#: plus the commonest leads of MacRoman (``√``), cp437 (``├``, ``┬``) and cp1251 (``Р``, ``С``) mojibake.
+#: Every UTF-8-read-as-cp1252 sequence holds one, while clean typography (``–``, ``“``, ``×``, ``Φ``)
+#: does not, so clean text skips ftfy. ``×`` (the lead of Hebrew) is left out: it is common in clean
+#: text. Mojibake from rarer encodings without any of these is not repaired.
+MOJIBAKE_SCREEN: str = "\x80-\x9f\xc2-\xd6\xd8-\xf4√├┬РС"
+
+#: Characters other than mojibake that make non-ASCII text worth running the repair rules on: C1
+#: controls and NBSP, invisible characters and odd spaces, line and paragraph separators, Unicode
+#: controls, lone surrogates, the replacement character, Latin ligatures and halfwidth/fullwidth forms.
+UNICODE_SUSPECTS: str = "".join(
+    sorted(
+        {chr(c) for c in range(0x80, 0xA1)}
+        | {chr(c) for c in INVISIBLE}
+        | {chr(c) for c in LIGATURES}
+        | {chr(c) for c in WIDTH_MAP}
+        | set("\u1680\u2028\u2029\u202f\u205f\u3000\ufffd")
+        | {chr(c) for c in range(0x2000, 0x200B)}
+        | {chr(c) for c in range(0x206A, 0x2070)}
+        | {chr(c) for c in range(0xFFF9, 0xFFFD)}
+        | {chr(c) for c in range(0xD800, 0xE000)}
+    )
+)

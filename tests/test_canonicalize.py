@@ -1,0 +1,351 @@
+"""Tests for dedup.canonicalize: golden cases, clean text, variant groups, the seed dumps, and properties."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import ftfy
+import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252, for making mojibake)
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.canonicalize import _repair, canonicalize, canonicalize_with_repairs, dedup_key, needs_repair
+from dedup.chardata import STRIPPED_OPERATORS
+
+ROOT = Path(__file__).parent.parent
+CASES = ROOT / "tests" / "cases"
+
+
+def _load(name: str) -> Any:
+    return json.loads((CASES / name).read_text(encoding="utf-8"))
+
+
+GOLDEN: list[dict[str, Any]] = _load("canonicalize.json")
+NEGATIVE: list[str] = _load("negative.json")
+VARIANTS: list[dict[str, Any]] = _load("variants.json")
+SEED_LINES = [
+    pytest.param(line, id=f"{path.name[:3]}:{number}")
+    for path in sorted((ROOT / "seeds").glob("*.txt"))
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+    if line.strip()
+]
+
+
+def _mojibake(text: str) -> str:
+    """What a reader that assumed cp1252 makes of `text`'s UTF-8 bytes."""
+    return text.encode("utf-8").decode("sloppy-windows-1252")
+
+
+# ----------------------------------------------------------------------------------------- golden
+
+
+def _golden_params() -> list[Any]:
+    params = []
+    for number, case in enumerate(GOLDEN):
+        marks = [pytest.mark.xfail(reason=case["xfail"], strict=True)] if "xfail" in case else []
+        params.append(pytest.param(case, id=f"{number}-{case['input'][:30]}", marks=marks))
+    return params
+
+
+@pytest.mark.parametrize("case", _golden_params())
+def test_golden(case: dict[str, Any]) -> None:
+    assert canonicalize_with_repairs(case["input"]) == (case["output"], tuple(case["repairs"]))
+
+
+@pytest.mark.parametrize("case", [c for c in GOLDEN if "xfail" not in c], ids=lambda c: c["input"][:30])
+def test_golden_outputs_are_fixpoints(case: dict[str, Any]) -> None:
+    assert canonicalize_with_repairs(case["output"]) == (case["output"], ())
+
+
+def test_golden_file_is_big_enough_and_sorted() -> None:
+    assert len(GOLDEN) >= 50
+    for case in GOLDEN:
+        assert list(case) == sorted(case)
+        assert case["repairs"] == sorted(set(case["repairs"]))
+
+
+# --------------------------------------------------------------------------------------- negative
+
+
+@pytest.mark.parametrize("text", NEGATIVE, ids=lambda t: t[:40])
+def test_negative_unchanged(text: str) -> None:
+    assert canonicalize_with_repairs(text) == (text, ())
+
+
+# --------------------------------------------------------------------------------------- variants
+
+
+@pytest.mark.parametrize("group", VARIANTS, ids=lambda g: g["output"][:40])
+def test_variant_group(group: dict[str, Any]) -> None:
+    key = dedup_key(group["output"])
+    assert canonicalize(group["output"]) == group["output"]
+    for form in group["forms"]:
+        assert canonicalize(form) == group["output"], form
+        assert dedup_key(form) == key, form
+    for form in group["key_forms"]:
+        assert dedup_key(form) == key, form
+
+
+# ------------------------------------------------------------------------------------------ seeds
+
+# What a scraper leaves in text, as seen in the seed dumps. No canonical line may hold any of these.
+ARTIFACTS = {
+    "raw latex": re.compile(r"\\[A-Za-z%&_#$\d(\[]"),
+    "stripped times": re.compile(r"\dtimes\b"),
+    "stripped arrow": re.compile(r"(?:left|right|up|down)arrow"),
+    "font command": re.compile(r"(?:textbf|textit|texttt|emph|mathcal|mathbb|mathrm|mathbf|url|href)\{"),
+    "brace debris": re.compile(r"(?<![_^])\{"),
+    "latex quotes": re.compile(r"''|``"),
+    "numeric entity debris": re.compile(r"[a-z]x20[0-3][0-9a-f][a-z]"),
+    "stripped operator": re.compile(r"\b[A-Za-z] (?:gg|ll) [A-Za-z]\b|(?<!\w)(?:le|ge|leq|geq)\d"),
+    "stripped greek": re.compile(r"_\{?(?:Phi|Psi|alpha|beta|gamma|delta|sigma|theta|lambda|mu)\b"),
+    "math dollars": re.compile(r"\$(?=[\\^_A-Za-z])"),
+    "caret exponent": re.compile(r"\^\d"),
+    "odd whitespace": re.compile(r"^\s|\s$|  |[\t\u00a0\u2000-\u200a]"),
+    "invisible": re.compile("[\u00ad\u200b\u2060\ufeff]"),
+    "mojibake": re.compile("Ã|â€|Â"),
+    "html entity": re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+);", re.I),
+}
+
+
+def _artifacts(text: str) -> list[str]:
+    return [name for name, pattern in ARTIFACTS.items() if pattern.search(text)]
+
+
+@pytest.mark.parametrize("line", SEED_LINES)
+def test_seed_line(line: str) -> None:
+    out, repairs = canonicalize_with_repairs(line)
+    assert _artifacts(out) == [], out
+    if not _artifacts(line):
+        assert (out, repairs) == (line, ())
+    assert canonicalize(out) == out
+
+
+def test_seeds_have_the_artifacts_we_repair() -> None:
+    found = {name for param in SEED_LINES for name in _artifacts(param.values[0])}
+    assert {"raw latex", "stripped times", "stripped arrow", "font command", "latex quotes"} <= found
+    assert {"numeric entity debris", "stripped operator", "stripped greek", "math dollars"} <= found
+
+
+# ------------------------------------------------------------------------------- ftfy idempotence
+
+# ftfy.fix_text fixes text line by line and decides per line whether to unescape HTML ("auto": not when
+# the line holds a "<"). Its fix_line_breaks then turns U+2028, U+0085 and "\r" into "\n", so a second run
+# cuts the text into different lines and decides differently: fix_text(fix_text(x)) != fix_text(x).
+FTFY_NOT_IDEMPOTENT = ["&lt;\u2028<", "&amp;\u2028café<", "&amp;lt;\r<Ã©", "&Atilde;&copy;\u2028&#133;< "]
+
+
+@pytest.mark.parametrize("text", FTFY_NOT_IDEMPOTENT)
+def test_ftfy_alone_is_not_idempotent(text: str) -> None:
+    once = ftfy.fix_text(text)
+    assert ftfy.fix_text(once) != once  # a canary: if ftfy changes, revisit the guard in canonicalize
+
+
+@pytest.mark.parametrize("text", [*FTFY_NOT_IDEMPOTENT, "Tom &amp;amp; Jerry", "&Atilde;&#151;"])
+def test_canonicalize_is_idempotent_where_ftfy_is_not(text: str) -> None:
+    once = canonicalize(text)
+    assert canonicalize(once) == once
+
+
+# ------------------------------------------------------------------------------------- properties
+
+_CLEAN_WORDS = [
+    "the",
+    "model",
+    "data",
+    "training",
+    "we",
+    "a",
+    "of",
+    "on",
+    "is",
+    "for",
+    "with",
+    "times",
+    "sometimes",
+    "nine",
+    "faster",
+    "circuit",
+    "eggs",
+    "alpha",
+    "beta",
+    "Phi-2",
+    "cost",
+    "roughly",
+    "$20",
+    "5%",
+    "text",
+    "math",
+    "arrow",
+    "narrow",
+    "10",
+    "2.5",
+    "x",
+    "y",
+    "n",
+    "m",
+    "(e.g.,",
+    "A-B)",
+    "H&E",
+    "we'll",
+    '"SkillNet"',
+    "pre-training",
+    "1/10",
+    "GPT-4",
+    "ViT-B/16",
+    "https://github.com/a/b_c.",
+]
+_TRICKY_TOKENS = [
+    *_CLEAN_WORDS,
+    "\\",
+    "$",
+    "{",
+    "}",
+    "^",
+    "_",
+    "''",
+    "``",
+    "&",
+    ";",
+    "&amp;",
+    "&lt;",
+    "<",
+    "\n",
+    "\r",
+    "\t",
+    "\u2028",
+    "\u00a0",
+    "\u00ad",
+    "\u200b",
+    "Ã",
+    "©",
+    "â€",
+    "\x9d",
+    "Â",
+    "×",
+    "≫",
+    "Φ",
+    "𝒪",
+    "ﬁ",
+    "Ｇ",
+    "e\u0301",
+    "times",
+    "10times",
+    "\\times",
+    "gg",
+    "ll",
+    "le13",
+    "circ",
+    "Phi",
+    "Psi",
+    "C_",
+    "mathcal{",
+    "textbf{",
+    "rightarrow",
+    "x2013",
+    "\\%",
+    "\\_",
+    "m^2",
+    "^{-3}",
+    "$m^2$",
+    "{https://x.org}",
+]
+_CLEAN_PROSE = st.lists(st.sampled_from(_CLEAN_WORDS), min_size=1, max_size=40).map(" ".join)
+_TRICKY_TEXT = st.lists(st.sampled_from(_TRICKY_TOKENS), max_size=25).map(lambda ts: "".join(ts))
+_SPACED_TRICKY_TEXT = st.lists(st.sampled_from(_TRICKY_TOKENS), max_size=25).map(" ".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.text(), _TRICKY_TEXT, _SPACED_TRICKY_TEXT))
+def test_idempotent(text: str) -> None:
+    once = canonicalize(text)
+    assert canonicalize(once) == once
+    assert dedup_key(once) == dedup_key(text)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_CLEAN_PROSE)
+def test_clean_ascii_prose_unchanged(text: str) -> None:
+    assert canonicalize_with_repairs(text) == (text, ())
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(_TRICKY_TEXT, _SPACED_TRICKY_TEXT, _CLEAN_PROSE, st.text()))
+def test_fast_path_screen_misses_nothing(text: str) -> None:
+    if not needs_repair(text):
+        assert _repair(text) == (text, ())
+
+
+@pytest.mark.parametrize("name", sorted(STRIPPED_OPERATORS))
+def test_screen_sees_every_stripped_operator(name: str) -> None:
+    assert needs_repair(f"when m {name} n holds")
+
+
+# A math or LaTeX slot in every form a scraper produces:
+# (Unicode, raw LaTeX, backslashes stripped, HTML entities, inside dollars); None where a form does not exist.
+SLOTS: list[tuple[str, str | None, str | None, str | None, str | None]] = [
+    ("118×", r"118\times", "118times", "118&times;", r"$118\times$"),
+    ("256×256", r"256\times256", "256times256", "256&#215;256", r"\(256\times256\)"),
+    ("m ≫ n", r"m \gg n", "m gg n", "m &gg; n", r"$m \gg n$"),
+    ("m ≪ n", r"m \ll n", "m ll n", "m &ll; n", r"$m \ll n$"),
+    ("x ± y", r"x \pm y", "x pm y", "x &plusmn; y", r"$x \pm y$"),
+    ("𝒪(n)", r"\mathcal{O}(n)", "mathcal{O}(n)", "&Oscr;(n)", r"$\mathcal{O}(n)$"),
+    ("ℝ", r"\mathbb{R}", "mathbb{R}", "&Ropf;", r"$\mathbb{R}$"),
+    ("m²", "m^2", "m^2", "m&sup2;", "$m^2$"),
+    ("AstroM³", "AstroM^{3}", "AstroM^3", "AstroM&sup3;", "AstroM$^3$"),
+    ("10⁻³", "10^{-3}", "10^{-3}", "10&#8315;&sup3;", "$10^{-3}$"),
+    ("90°", r"90^\circ", "90^circ", "90&deg;", r"$90^\circ$"),
+    ("→", r"\rightarrow", "rightarrow", "&rarr;", r"$\rightarrow$"),
+    ("English↔German", r"English$\leftrightarrow$German", "EnglishleftrightarrowGerman", "English&harr;German", None),
+    ("≤13", r"\le13", "le13", "&le;13", r"$\le$13"),
+    ("C_Φ", r"C_\Phi", "C_Phi", "C_&Phi;", r"$C_\Phi$"),
+    ("Φ ∘ Ψ", r"\Phi \circ \Psi", "Phi circ Psi", "&Phi; &compfn; &Psi;", r"$\Phi \circ \Psi$"),
+    ("α", r"\alpha", None, "&alpha;", r"$\alpha$"),
+    ("“informative”", "``informative''", "''informative''", "&ldquo;informative&rdquo;", None),
+    ("components–such", None, "componentsx2013such", "components&#x2013;such", None),
+    ("0.5%", r"0.5\%", None, "0.5&#37;", None),
+    ("Finetuning", r"\textbf{F}inetuning", "textbf{F}inetuning", None, None),
+    ("flan_nas", r"flan\_nas", None, "flan&#95;nas", None),
+]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(st.sampled_from(_CLEAN_WORDS), max_size=12),
+    st.sampled_from(SLOTS),
+    st.lists(st.sampled_from(_CLEAN_WORDS), max_size=12),
+)
+def test_variant_templates(before: list[str], slot: tuple[str | None, ...], after: list[str]) -> None:
+    def render(form: str) -> str:
+        return " ".join([*before, form, *after])
+
+    unicode_form = slot[0]
+    assert unicode_form is not None
+    expected = render(unicode_form)
+    assert canonicalize(expected) == expected
+    forms = [render(form) for form in slot[1:] if form is not None] + [_mojibake(expected)]
+    key = dedup_key(expected)
+    for form in forms:
+        assert canonicalize(form) == expected, form
+        assert dedup_key(form) == key, form
+
+
+# --------------------------------------------------------------------------------------- dedup_key
+
+
+def test_nfkc_only_in_keys() -> None:
+    assert canonicalize("10³ and 𝒪(n) and ﬁ") == "10³ and 𝒪(n) and fi"
+    assert dedup_key("10³ and 𝒪(n)") == "103 and o n"
+
+
+def test_key_folds_case_punctuation_and_space() -> None:
+    assert dedup_key("  Pre-Training:\tA   “Survey”…  ") == dedup_key("pretraining a survey") == "pretraining a survey"
+    assert dedup_key("118\\times lower") == dedup_key("118 $\\times$ lower") == dedup_key("118Ã— lower")
+
+
+def test_empty() -> None:
+    assert canonicalize("") == "" and dedup_key("") == "" and canonicalize_with_repairs("") == ("", ())
