@@ -15,10 +15,18 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from dedup.chardata import GLUED_OPERATORS, MOJIBAKE_SCREEN, UNICODE_SUSPECTS
+from dedup.chardata import GLUED_OPERATORS, MOJIBAKE_PATTERN, UNICODE_SUSPECTS
 from dedup.fixes import ENTITY_RE, FIXERS, MATH_REGION_RE
 
-__all__ = ["IDEMPOTENT", "MAX_PASSES", "canonicalize", "canonicalize_with_repairs", "dedup_key", "needs_repair"]
+__all__ = [
+    "IDEMPOTENT",
+    "MAX_PASSES",
+    "canonicalize",
+    "canonicalize_with_repairs",
+    "dedup_key",
+    "key_of_canonical",
+    "needs_repair",
+]
 
 #: How many times the rules run before we stop looking for a fixpoint. One pass repairs nearly
 #: everything and a second confirms it; a third is there for text mangled twice over (an entity that
@@ -45,7 +53,7 @@ _BEFORE_NUMBER_RE = re.compile(r"eq?[0-9]")  # le13, geq5 (a superset, checked p
 _GLUED_TIMES_RE = re.compile(r"[0-9]times")
 _GLUED_OPERATOR_RE = re.compile(rf"(?:{'|'.join(sorted(GLUED_OPERATORS))})(?![a-z])")
 _EDGE_SPACE = frozenset(" \n")
-_UNICODE_SUSPECT_RE = re.compile(f"[{re.escape(UNICODE_SUSPECTS)}]|[{MOJIBAKE_SCREEN}]")
+_UNICODE_SUSPECT_RE = re.compile(f"[{re.escape(UNICODE_SUSPECTS)}]|{MOJIBAKE_PATTERN}")
 
 
 def needs_repair(text: str) -> bool:
@@ -201,7 +209,16 @@ def dedup_key(text: str) -> str:
     >>> dedup_key('Pre-training, “Phi-2” & AstroM$^3$!')
     'pretraining phi2 astrom3'
     """
-    text = canonicalize(text)
+    return key_of_canonical(canonicalize(text))
+
+
+def key_of_canonical(text: str) -> str:
+    """:func:`dedup_key` of text that is already canonical (skips canonicalization: the pipeline has
+    the canonical text at hand, and canonicalizing twice would double the cost).
+
+    >>> key_of_canonical('118× lower') == dedup_key('118\\\\times lower')
+    True
+    """
     if text.isascii():
         if _ASCII_SYMBOL_RE.search(text):
             text = _ASCII_SYMBOL_RE.sub(r" \g<0> ", text)

@@ -272,6 +272,15 @@ ODD_SPACES: str = "\t\x0b\x0c \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
 #: text. Mojibake from rarer encodings without any of these is not repaired.
 MOJIBAKE_SCREEN: str = "\x80-\x9f\xc2-\xd6\xd8-\xf4√├┬РС"
 
+#: What a UTF-8 continuation byte (0x80–0xBF) becomes when decoded as Latin-1 or cp1252.
+CONTINUATIONS: str = "\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
+
+#: A regular expression for text worth asking ftfy about: a C1 control, a UTF-8 lead byte read as
+#: Latin-1/cp1252 *followed by* a continuation byte read the same way (``Ã©``, ``â€“``, ``Ã—``), or a
+#: MacRoman/cp437/cp1251 lead. Tighter than :data:`MOJIBAKE_SCREEN` alone: clean accented names
+#: (``Pérez``, ``Zürich``) no longer send text to ftfy, which is the slow step of the whole pipeline.
+MOJIBAKE_PATTERN: str = f"[\x80-\x9f]|[\xc2-\xd6\xd8-\xf4][{CONTINUATIONS}]|[√├┬РС]"
+
 #: Characters other than mojibake that make non-ASCII text worth running the repair rules on: C1
 #: controls and NBSP, invisible characters and odd spaces, line and paragraph separators, Unicode
 #: controls, lone surrogates, the replacement character, Latin ligatures and halfwidth/fullwidth forms.

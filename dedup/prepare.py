@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .canonicalize import canonicalize_with_repairs, dedup_key
+from .canonicalize import canonicalize_with_repairs, key_of_canonical
 from .config import Config
 from .layouts import KnownTitles
 from .read import read_file
@@ -132,10 +132,10 @@ def prepare_file(path: str, config: Config, spill: str, known_titles: KnownTitle
             title, t_rep = canonicalize_with_repairs(rec.title)
             abstract, a_rep = canonicalize_with_repairs(rec.abstract)
             body, cut = strip_ellipsis(abstract)
-            akey = dedup_key(body)
+            akey = key_of_canonical(body)
             if cut:  # the cut may fall inside a word: its last token is not evidence
                 akey = akey.rsplit(" ", 1)[0] if " " in akey else akey
-            tkey = dedup_key(title)
+            tkey = key_of_canonical(title)
             repairs = sorted(set(rec.repairs) | set(t_rep) | set(a_rep))
             quality = []
             if rec.split_confidence < SPLIT_CONFIDENCE:
