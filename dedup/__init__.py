@@ -1,7 +1,54 @@
-"""dedup: turn scraped paper-listing dumps into one clean, deduplicated JSONL corpus."""
+"""dedup: turn scraped paper-listing dumps into one clean, deduplicated JSONL corpus.
+
+The public API; the heavy parts (ftfy, numpy) load on first use so that ``dedup --help`` starts fast.
+
+>>> from dedup import canonicalize
+>>> canonicalize("We get 6.1times smaller models when m gg n.")
+'We get 6.1× smaller models when m ≫ n.'
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "Config",
+    "DedupError",
+    "__version__",
+    "canonicalize",
+    "canonicalize_with_repairs",
+    "check",
+    "dedup_key",
+    "read_paths",
+    "run",
+]
+
+_LAZY = {
+    "Config": "dedup.config",
+    "DedupError": "dedup.errors",
+    "canonicalize": "dedup.canonicalize",
+    "canonicalize_with_repairs": "dedup.canonicalize",
+    "check": "dedup.check",
+    "dedup_key": "dedup.canonicalize",
+    "read_paths": "dedup.read",
+    "run": "dedup.pipeline",
+}
+
+if TYPE_CHECKING:
+    from dedup.canonicalize import canonicalize, canonicalize_with_repairs, dedup_key
+    from dedup.check import check
+    from dedup.config import Config
+    from dedup.errors import DedupError
+    from dedup.pipeline import run
+    from dedup.read import read_paths
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'dedup' has no attribute {name!r}")
