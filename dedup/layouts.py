@@ -449,8 +449,11 @@ def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return dict(pairs)
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def _has_lone_surrogate(s: str) -> bool:
-    return any("\ud800" <= c <= "\udfff" for c in s)
+    return not s.isascii() and _SURROGATE_RE.search(s) is not None
 
 
 _JSONL_FIELDS: dict[str, type] = {"authors": int, "date": str, "upvotes": int, "organization": str}
