@@ -40,11 +40,24 @@ def atomic_writer(path: str, mode: str = "w") -> Iterator[IO]:
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
+        _set_mode(tmp, path)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _set_mode(tmp: str, path: str) -> None:
+    """Give the new file the old file's permissions, or the usual ones (0666 less the umask): mkstemp makes
+    it 0600, which would hide a corpus from its other readers."""
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
 
 
 def sha256_file(path: str) -> str:

@@ -35,6 +35,8 @@ MERGE_CHUNK = 4000
 #: Clusters whose copies' full texts go into the report, weakest-linked first (the rest list members
 #: without texts).
 REPORT_TEXT_CLUSTERS = 1000
+#: Clusters the HTML report lists (weakest-linked first); the JSON lists them all.
+MAX_CLUSTER_ROWS = 5000
 #: Example ids listed per quality flag in the report.
 QUALITY_IDS = 50
 
@@ -71,7 +73,7 @@ def _prepare_task(task: tuple[str, Config, str]) -> Prepared:
 MergeOut = tuple[str, list[dict[str, Any]], dict[str, list[str]]]
 
 
-def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], int, bool]]]) -> MergeOut:
+def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], int, bool, int]]]) -> MergeOut:
     """Merge a chunk of clusters: their corpus lines, report entries, and the ids behind each quality flag."""
     from .merge import dumps_record, merge_cluster, read_rows
 
@@ -81,7 +83,7 @@ def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], int, bool]]])
     flags: dict[str, list[str]] = {}
     handles: dict[str, Any] = {}
     try:
-        for paper_id, refs, rep, with_text in clusters:
+        for paper_id, refs, rep, with_text, pos in clusters:
             rows = read_rows(refs, handles)
             record, reason = merge_cluster(paper_id, rows, rep)
             out.append(dumps_record(record) + "\n")
@@ -96,7 +98,8 @@ def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], int, bool]]])
                     m["truncated"] = "truncated" in r["quality"]
                     m["repairs"] = r["repairs"]
                     members.append(m)
-                entries.append({"id": paper_id, "title": record["title"], "size": len(rows), "members": members,
+                entries.append({"pos": pos, "id": paper_id, "title": record["title"], "size": len(rows),
+                                "members": members,
                                 "chosen": {"file": rows[rep]["file"], "line": rows[rep]["line"], "reason": reason}})
     finally:
         for fh in handles.values():
@@ -135,7 +138,10 @@ class Engine:
         except ImportError:
             raise UsageError("the ray engine needs Ray", hint="pip install 'dedup[ray]'") from None
         if not ray.is_initialized():
-            ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+            if os.environ.get("RAY_ADDRESS"):  # an existing cluster: its size is its own
+                ray.init(log_to_driver=False)
+            else:  # an embedded single-machine Ray, sized like the local pool
+                ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
 
         def call(task: T) -> R:
             if init is not None:
@@ -205,6 +211,8 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         # -- cluster
         t = time.perf_counter()
         cat = _concat(parts)
+        for part in parts:  # the concatenated copy is the one that is used from here on
+            part.sig = part.pre = np.zeros((0, 0), np.uint32)
         clusters = find_clusters(cat["sig"], cat["pre"], cat["counts"], cat["akey"], cat["tkey"],
                                  cat["truncated"], config)
         del cat["sig"], cat["pre"]
@@ -215,22 +223,33 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         labels = clusters.labels
         cl_labels, reps = choose_representatives(labels, cat["truncated"], cat["alen"], cat["nrep"])
         ids = cluster_ids(labels, cat["tkey"], cl_labels, reps, cat["akey"])
-        tasks = _merge_tasks(labels, cl_labels, reps, ids, cat, parts, _weakest(clusters, cl_labels, ids))
-        entries: list[dict[str, Any]] = []
+        ranked = _weakest(clusters, cl_labels, ids)
+        tasks = _merge_tasks(labels, cl_labels, reps, ids, cat, parts, set(ranked[:REPORT_TEXT_CLUSTERS]))
+        listed = set(ranked[:MAX_CLUSTER_ROWS])
+        edge_index = EdgeIndex(clusters, [p.path for p in parts], cat["file"], cat["lines"])
+        html_clusters: list[dict[str, Any]] = []
         quality: dict[str, dict[str, Any]] = {}
         digest = hashlib.sha256()
-        size = 0
-        with atomic_writer(output) as out:
+        size = n_clusters = 0
+        fragment = os.path.join(tmp, "clusters.json")
+        with atomic_writer(output) as out, open(fragment, "w", encoding="utf-8") as frag:
             for text, got, flags in _progress(engine.map(_merge_task, tasks), len(tasks), "merge+write", quiet):
                 data = text.encode("utf-8")
                 digest.update(data)
                 size += len(data)
                 out.write(text)
-                entries.extend(got)
+                for e in got:  # clusters stream to the report in id order; only the listed ones stay
+                    pos = e.pop("pos")
+                    e["edges"] = edge_index.edges(int(cl_labels[pos]))
+                    frag.write(("," if n_clusters else "") + json.dumps(e, ensure_ascii=False))
+                    n_clusters += 1
+                    if pos in listed:
+                        html_clusters.append(e)
                 for flag, flagged in flags.items():
                     q = quality.setdefault(flag, {"count": 0, "ids": []})
                     q["count"] += len(flagged)
                     q["ids"].extend(flagged[: QUALITY_IDS - len(q["ids"])])
+            frag.close()
             sha = digest.hexdigest()
             timings["merge+write"] = time.perf_counter() - t
 
@@ -238,9 +257,9 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
             t = time.perf_counter()
             rep = build_report(inputs=list(inputs), output=output, sha256=sha, corpus_bytes=size,
                                papers=len(ids), config=replace(config, workers=None), parts=parts, cat=cat,
-                               clusters=clusters, entries=entries, reps=reps, cl_labels=cl_labels, ids=ids,
+                               clusters=clusters, n_clusters=n_clusters, reps=reps, cl_labels=cl_labels,
                                quality=quality)
-            write_report(rep, json_path, html_path)
+            write_report(rep, fragment, html_clusters, json_path, html_path, clusters)
             timings["report"] = time.perf_counter() - t
     timings["total"] = sum(timings.values())
     _write_timings(json_path, timings, workers, config.engine)
@@ -256,11 +275,11 @@ def _concat(parts: Sequence[Prepared]) -> dict[str, np.ndarray]:
     return cat
 
 
-def _weakest(clusters: Any, cl_labels: np.ndarray, ids: list[str]) -> set[int]:
-    """The clusters whose copies the report carries in full: the weakest-linked first (lowest edge score,
-    then id), as the HTML report lists them, up to ``REPORT_TEXT_CLUSTERS``."""
+def _weakest(clusters: Any, cl_labels: np.ndarray, ids: list[str]) -> list[int]:
+    """Clusters (positions in ``cl_labels``) weakest-linked first: lowest edge score, then id, as the HTML
+    report lists them. The report carries the copies' texts of the first ``REPORT_TEXT_CLUSTERS``."""
     if len(clusters.edges) == 0:
-        return set()
+        return []
     lab = clusters.labels[clusters.edges[:, 0]]
     weakest: dict[int, float] = {}
     for la, sc in zip(lab.tolist(), clusters.edge_score.tolist(), strict=True):
@@ -268,7 +287,33 @@ def _weakest(clusters: Any, cl_labels: np.ndarray, ids: list[str]) -> set[int]:
             weakest[la] = sc
     pos = {int(la): i for i, la in enumerate(cl_labels.tolist())}
     ranked = sorted(weakest, key=lambda la: (weakest[la], ids[pos[la]]))
-    return {pos[la] for la in ranked[:REPORT_TEXT_CLUSTERS]}
+    return [pos[la] for la in ranked]
+
+
+class EdgeIndex:
+    """The merged pairs of each cluster, as report edges (``file:line`` ends), looked up by cluster label."""
+
+    def __init__(self, clusters: Any, files: Sequence[str], file_idx: np.ndarray, lines: np.ndarray) -> None:
+        from .cluster import SIGNALS
+
+        self.signals = SIGNALS
+        self.files, self.file_idx, self.lines = files, file_idx, lines
+        edges = clusters.edges
+        lab = clusters.labels[edges[:, 0]] if len(edges) else np.zeros(0, np.int64)
+        order = np.lexsort((edges[:, 1], edges[:, 0], lab)) if len(edges) else np.zeros(0, np.int64)
+        self.lab = lab[order]
+        self.pairs = edges[order]
+        self.signal = clusters.edge_signal[order]
+        self.score = clusters.edge_score[order]
+
+    def loc(self, i: int) -> str:
+        return f"{self.files[self.file_idx[i]]}:{self.lines[i]}"
+
+    def edges(self, label: int) -> list[dict[str, Any]]:
+        lo, hi = np.searchsorted(self.lab, [label, label + 1])
+        return [{"a": self.loc(a), "b": self.loc(b), "signal": self.signals[s], "score": float(sc)}
+                for (a, b), s, sc in zip(self.pairs[lo:hi].tolist(), self.signal[lo:hi].tolist(),
+                                         self.score[lo:hi].tolist(), strict=True)]
 
 
 def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, ids: list[str],
@@ -287,7 +332,7 @@ def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, id
         members = order[starts[c]:ends[c]]
         refs = [(spills[file_idx[m]], int(offsets[m])) for m in members.tolist()]
         rep_pos = int(np.flatnonzero(members == reps[c])[0])
-        chunk.append((ids[c], refs, rep_pos, c in with_text))
+        chunk.append((ids[c], refs, rep_pos, c in with_text, c))
         if len(chunk) >= MERGE_CHUNK:
             tasks.append((chunk,))
             chunk = []

@@ -51,19 +51,24 @@ def versions() -> dict[str, str]:
     return out
 
 
+#: Stands in the report dict for the cluster list, which is streamed to the JSON file from a fragment.
+CLUSTERS_PLACEHOLDER = "\x00clusters\x00"
+
+
 def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: int, papers: int, config: Config,
-                 parts: Sequence[Any], cat: dict[str, np.ndarray], clusters: Any, entries: list[dict[str, Any]],
-                 reps: np.ndarray, cl_labels: np.ndarray, ids: list[str],
-                 quality: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Assemble the report dict from the stages' results."""
-    from .cluster import SIGNALS
+                 parts: Sequence[Any], cat: dict[str, np.ndarray], clusters: Any, n_clusters: int,
+                 reps: np.ndarray, cl_labels: np.ndarray, quality: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Assemble the report dict from the stages' results. Its ``clusters`` is :data:`CLUSTERS_PLACEHOLDER`:
+    the clusters (there may be millions) are streamed to the JSON by :func:`write_report`."""
     from .lsh import choose_bands
 
     files = [p.path for p in parts]
     file_idx = cat["file"]
     lines = cat["lines"]
     labels = clusters.labels
-    where = [f"{files[f]}:{ln}" for f, ln in zip(file_idx.tolist(), lines.tolist(), strict=True)]
+
+    def where(i: int) -> str:
+        return f"{files[file_idx[i]]}:{lines[i]}"
 
     is_rep = np.zeros(len(labels), dtype=bool)
     is_rep[reps] = True
@@ -77,23 +82,12 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
 
     # papers shared by each pair of dumps
     cl_index = np.searchsorted(cl_labels, labels)
-    inc = np.zeros((len(cl_labels), len(files)), dtype=np.int64)
+    inc = np.zeros((len(cl_labels), len(files)), dtype=np.int32)
     inc[cl_index, file_idx] = 1
     shared = (inc.T @ inc).tolist()
+    del inc
 
-    # edges and near misses, grouped per cluster id
-    id_of_label = dict(zip(cl_labels.tolist(), ids, strict=True))
-    edges_by_id: dict[str, list[dict[str, Any]]] = {}
-    for (a, b), s, score in zip(clusters.edges.tolist(), clusters.edge_signal.tolist(),
-                                clusters.edge_score.tolist(), strict=True):
-        edges_by_id.setdefault(id_of_label[int(labels[a])], []).append(
-            {"a": where[a], "b": where[b], "signal": SIGNALS[s], "score": float(score)})
-    cluster_list = []
-    for e in sorted(entries, key=lambda e: e["id"]):
-        entry = {k: e[k] for k in ("id", "title", "size", "members", "chosen")}
-        entry["edges"] = edges_by_id.get(e["id"], [])
-        cluster_list.append(entry)
-    near = [{"a": where[a], "b": where[b], "signal": "jaccard", "score": float(s)}
+    near = [{"a": where(a), "b": where(b), "signal": "jaccard", "score": float(s)}
             for (a, b), s in zip(clusters.near.tolist(), clusters.near_score.tolist(), strict=True)]
 
     repair_counts: Counter[str] = Counter()
@@ -125,12 +119,12 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
             "kept": sum(f["kept"] for f in per_file),
             "merged_away": sum(f["merged_away"] for f in per_file),
             "rejected": sum(f["rejected"] for f in per_file),
-            "clusters": len(cluster_list),
+            "clusters": n_clusters,
             "candidates": int(clusters.candidates),
         },
         "files": per_file,
         "overlap": {"files": files, "shared": shared},
-        "clusters": cluster_list,
+        "clusters": CLUSTERS_PLACEHOLDER,
         "near_misses": near,
         "repairs": repairs,
         "quality": {k: quality[k] for k in sorted(quality)},
@@ -138,14 +132,29 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
     }
 
 
-def write_report(report: dict[str, Any], json_path: str, html_path: str) -> None:
-    """Write the JSON and the HTML report atomically."""
-    from .report_html import render_html
+def write_report(report: dict[str, Any], clusters_fragment: str, listed: list[dict[str, Any]], json_path: str,
+                 html_path: str, clusters: Any) -> None:
+    """Write the JSON report (its clusters streamed from ``clusters_fragment``, the comma-separated JSON of
+    every cluster in id order) and the HTML report (``listed``: the clusters it shows; ``clusters``: the
+    cluster stage's result, for the scores of every merge) atomically."""
+    from .cluster import SIGNALS
+    from .report_html import LargeReport, render_html
+    from .schema import check_accounting
 
-    with atomic_writer(json_path) as fh:
-        # one object per line for the big lists would be nicer to read, but json's indenting encoder is
-        # pure Python and ~10x slower; ``python -m json.tool`` pretty-prints it
-        fh.write(json.dumps(report, ensure_ascii=False))
-        fh.write("\n")
+    head, tail = json.dumps(report, ensure_ascii=False).split(json.dumps(CLUSTERS_PLACEHOLDER), 1)
+    with atomic_writer(json_path) as fh, open(clusters_fragment, encoding="utf-8") as frag:
+        fh.write(head + "[")
+        for chunk in iter(lambda: frag.read(1 << 20), ""):
+            fh.write(chunk)
+        fh.write("]" + tail + "\n")
+    view = dict(report, clusters=sorted(listed, key=lambda c: c["id"]))
+    large = None
+    total = report["totals"]["clusters"]
+    if total > len(listed):
+        # too many clusters to hold: the page lists the weakest ones and checks what it holds
+        rest = {k: v for k, v in view.items() if k != "clusters"}
+        large = LargeReport(clusters_total=total, merged_scores=clusters.edge_score.tolist(),
+                            merged_signals=[SIGNALS[i] for i in clusters.edge_signal.tolist()],
+                            accounting=check_accounting(rest))
     with atomic_writer(html_path) as fh:
-        fh.write(render_html(report))
+        fh.write(render_html(view, large=large))

@@ -31,6 +31,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -451,15 +452,18 @@ def _overlap_section(report: dict[str, Any]) -> str:
             f'<div class="fig">{svg}</div>{note}</section>')
 
 
-def _scores_section(report: dict[str, Any]) -> str:
+def _scores_section(report: dict[str, Any], merged_scores: Sequence[float] | None = None,
+                    merged_signals: Sequence[str] | None = None) -> str:
     clusters = report.get("clusters", [])
     near = report.get("near_misses", [])
-    merged = [e["score"] for c in clusters for e in c.get("edges", [])]
+    merged = list(merged_scores) if merged_scores is not None else [
+        e["score"] for c in clusters for e in c.get("edges", [])]
     near_scores = [e["score"] for e in near]
     config = report.get("config", {})
     threshold = config.get("threshold")
     svg = histogram_svg(merged, near_scores, threshold if isinstance(threshold, int | float) else None)
-    by_signal: Counter[str] = Counter(e["signal"] for c in clusters for e in c.get("edges", []))
+    by_signal: Counter[str] = Counter(merged_signals if merged_signals is not None else (
+        e["signal"] for c in clusters for e in c.get("edges", [])))
     counts = ", ".join(f"{_signal(s)} {fmt_int(n)}" for s, n in sorted(by_signal.items())) or "none"
     others = "; ".join(f"{k} {esc(config[k])}" for k in ("containment", "title_jaccard") if k in config)
     return ('<section id="scores"><h2>Similarity scores</h2>'
@@ -527,19 +531,20 @@ def _cluster_body(c: dict[str, Any], full: bool) -> str:
     return "".join(out)
 
 
-def _clusters_section(report: dict[str, Any], max_diff: int, max_rows: int) -> str:
+def _clusters_section(report: dict[str, Any], max_diff: int, max_rows: int, total: int | None = None) -> str:
     clusters = report.get("clusters", [])
+    total = len(clusters) if total is None else total
     keyed = sorted(((_min_score(c), c["id"], c) for c in clusters), key=lambda t: (t[0], t[1]))
     shown = keyed[:max_rows]
     out = ['<section id="clusters"><h2>Clusters</h2>',
-           f"<p>{fmt_int(len(clusters))} papers have two or more copies. They are listed weakest link first: "
+           f"<p>{fmt_int(total)} papers have two or more copies. They are listed weakest link first: "
            "the score is the lowest of the similarities that joined the cluster. Open one to see its copies "
            "side by side, with the differences against the chosen copy marked "
            "(<ins>only in this copy</ins>, <del>only in the chosen copy</del>).</p>"]
     if len(clusters) > max_diff:
         out.append(f'<p class="note">Copies and diffs are rendered for the first {fmt_int(max_diff)} '
                    "clusters in this order; the others list their members and edges only.</p>")
-    out.append(_capped(len(clusters), len(shown), "clusters"))
+    out.append(_capped(total, len(shown), "clusters"))
     out.append('<div class="toolbar"><input id="cluster-filter" type="search" '
                'placeholder="filter by title, file or id" aria-label="filter clusters">'
                '<button type="button" data-sort="weakest" class="on">weakest first</button>'
@@ -780,8 +785,21 @@ def _csp_hash(text: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
 
 
+@dataclass(frozen=True)
+class LargeReport:
+    """What the page needs of a report whose clusters are not all in memory."""
+
+    #: every cluster's count (the JSON lists them all)
+    clusters_total: int
+    #: the score and signal of every edge that merged two copies, for the histogram
+    merged_scores: Sequence[float]
+    merged_signals: Sequence[str]
+    #: accounting problems found by the caller (``check_accounting`` on what it could hold)
+    accounting: Sequence[str] = ()
+
+
 def render_html(report: dict[str, Any], *, max_diff_clusters: int = MAX_DIFF_CLUSTERS,
-                max_cluster_rows: int = MAX_CLUSTER_ROWS) -> str:
+                max_cluster_rows: int = MAX_CLUSTER_ROWS, large: LargeReport | None = None) -> str:
     """The report as one self-contained HTML page (a ``str``; write it as UTF-8).
 
     Args:
@@ -789,6 +807,8 @@ def render_html(report: dict[str, Any], *, max_diff_clusters: int = MAX_DIFF_CLU
             counts do not add up still renders, with the accounting problems at the top of the page.
         max_diff_clusters: clusters rendered with their copies side by side and word diffs.
         max_cluster_rows: clusters listed at all (members and edges only past ``max_diff_clusters``).
+        large: for a report too big to hold in memory, ``report["clusters"]`` holds only the clusters to
+            list (the weakest-linked) and ``large`` what the page needs of all the others.
 
     Returns:
         The page; the same dict gives the same string.
@@ -796,7 +816,10 @@ def render_html(report: dict[str, Any], *, max_diff_clusters: int = MAX_DIFF_CLU
     corpus = report.get("corpus", {})
     tool = report.get("tool", {})
     try:
-        problems = check_accounting(report) if "files" in report else []
+        if large is not None:
+            problems = list(large.accounting)
+        else:
+            problems = check_accounting(report) if "files" in report else []
     except (KeyError, TypeError, ValueError, IndexError) as exc:  # a malformed report still renders
         problems = [f"the accounting could not be checked: {type(exc).__name__}: {exc}"]
     cluster_ids = {c["id"] for c in report.get("clusters", [])}
@@ -807,8 +830,10 @@ def render_html(report: dict[str, Any], *, max_diff_clusters: int = MAX_DIFF_CLU
     sections = [
         _summary(report, problems),
         _files_section(report),
-        f'<div class="{duo}">{_overlap_section(report)}{_scores_section(report)}</div>',
-        _clusters_section(report, max_diff_clusters, max_cluster_rows),
+        f'<div class="{duo}">{_overlap_section(report)}'
+        f'{_scores_section(report, large.merged_scores if large else None, large.merged_signals if large else None)}'
+        "</div>",
+        _clusters_section(report, max_diff_clusters, max_cluster_rows, large.clusters_total if large else None),
         _near_section(report),
         _repairs_section(report),
         _quality_section(report, cluster_ids),

@@ -204,3 +204,33 @@ def test_report_validates_and_adds_up(seed_run):
     assert check_accounting(report) == []
     assert report["corpus"]["sha256"] == sha(out)
     assert report["corpus"]["records"] == len(rows)
+
+
+def test_output_files_get_normal_permissions(tmp_path):
+    out = tmp_path / "corpus.jsonl"
+    old = os.umask(0o022)
+    try:
+        proc = dedup("run", "seeds", "-o", str(out), "--quiet")
+    finally:
+        os.umask(old)
+    assert proc.returncode == 0
+    for p in (out, out.with_name("corpus.report.json"), out.with_name("corpus.report.html")):
+        assert p.stat().st_mode & 0o777 == 0o644, p
+
+
+def test_large_report_lists_weakest_clusters_and_keeps_all_in_json(tmp_path, monkeypatch):
+    """Past MAX_CLUSTER_ROWS the page lists the weakest clusters only; the JSON still has every cluster."""
+    from dedup import pipeline
+    from dedup.config import Config
+    from dedup.schema import check_accounting, validate_report
+
+    monkeypatch.setattr(pipeline, "MAX_CLUSTER_ROWS", 3)
+    out = tmp_path / "corpus.jsonl"
+    pipeline.run([str(SEEDS)], str(out), config=Config(workers=1), quiet=True)
+    report = json.loads(out.with_name("corpus.report.json").read_text(encoding="utf-8"))
+    validate_report(report)
+    assert check_accounting(report) == []
+    assert len(report["clusters"]) == report["totals"]["clusters"] > 3
+    page = out.with_name("corpus.report.html").read_text(encoding="utf-8")
+    assert page.count('<details class="cluster"') == 3
+    assert f"Showing the first 3 of {report['totals']['clusters']} clusters" in page
