@@ -123,7 +123,8 @@ def main() -> int:
         got = _python(RUN, str(data / "dumps"), str(out), str(args.workers))
         m = generate.evaluate(out, data / "truth.jsonl")
         rows.append((f"dedup run ({args.workers} workers)", n, got, m))
-        print(f"  stages: {json.dumps({k: round(v, 2) for k, v in got['stages'].items()})}", file=sys.stderr)
+        print(f"  stages (s): {json.dumps({k: round(v, 2) for k, v in got['stages'].items()})}; peak RSS: main "
+              f"{got['main_kb'] / 1024:,.0f} MB, largest worker {got['worker_kb'] / 1024:,.0f} MB", file=sys.stderr)
         if not args.no_baselines:
             for mode in ("update", "bulk"):
                 rows.append((f"datasketch {mode} (1 process)", n, _python(BASELINE, mode, str(data / "dumps")),

@@ -19,8 +19,6 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import numpy as np
-
 from .config import Config
 
 LEVELS = ("notice", "warning", "error")
@@ -45,7 +43,7 @@ def check(inputs: Sequence[str], against: str | None = None, config: Config | No
     """Findings over ``inputs`` (sorted by file and line) and a summary."""
     config = config or Config()
     from .cluster import find_clusters
-    from .pipeline import Engine, prepare_all
+    from .pipeline import Engine, concat_parts, prepare_all
     from .read import find_files
 
     files = find_files(inputs)
@@ -58,8 +56,7 @@ def check(inputs: Sequence[str], against: str | None = None, config: Config | No
         if against:
             with open(against, encoding="utf-8") as fh:
                 ids = [json.loads(line).get("id", "?") for line in fh if line.strip()]
-        cat = {n: np.concatenate([getattr(p, n) for p in parts]) for n in
-               ("sig", "pre", "counts", "akey", "tkey", "truncated")}
+        cat = concat_parts(parts)
         clusters = find_clusters(cat["sig"], cat["pre"], cat["counts"], cat["akey"], cat["tkey"],
                                  cat["truncated"], config)
         where: list[tuple[str, int]] = []

@@ -210,9 +210,7 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
 
         # -- cluster
         t = time.perf_counter()
-        cat = _concat(parts)
-        for part in parts:  # the concatenated copy is the one that is used from here on
-            part.sig = part.pre = np.zeros((0, 0), np.uint32)
+        cat = concat_parts(parts)
         clusters = find_clusters(cat["sig"], cat["pre"], cat["counts"], cat["akey"], cat["tkey"],
                                  cat["truncated"], config)
         del cat["sig"], cat["pre"]
@@ -268,10 +266,25 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
                      rejected=sum(len(p.rejects) for p in parts), sha256=sha, timings=timings, report=rep)
 
 
-def _concat(parts: Sequence[Prepared]) -> dict[str, np.ndarray]:
+def concat_parts(parts: Sequence[Prepared]) -> dict[str, np.ndarray]:
+    """The per-file arrays as one set, in file order. Each file's arrays are released as they are copied,
+    so the signatures are never held twice."""
     names = ("sig", "pre", "counts", "akey", "tkey", "truncated", "alen", "nrep", "lines", "offsets")
-    cat = {n: np.concatenate([getattr(p, n) for p in parts]) for n in names}
-    cat["file"] = np.concatenate([np.full(len(p), i, dtype=np.int64) for i, p in enumerate(parts)])
+    n = sum(len(p) for p in parts)
+    cat: dict[str, np.ndarray] = {}
+    for name in names:
+        first = parts[0].array(name)
+        cat[name] = np.empty((n, *first.shape[1:]), dtype=first.dtype)
+    cat["file"] = np.empty(n, dtype=np.int64)
+    pos = 0
+    for i, p in enumerate(parts):
+        k = len(p)
+        for name in names:
+            cat[name][pos:pos + k] = p.array(name)
+        cat["file"][pos:pos + k] = i
+        p.sig = p.pre = np.zeros((0, 0), np.uint32)
+        p.titles = []
+        pos += k
     return cat
 
 

@@ -48,8 +48,8 @@ class Prepared:
     spill: str
     offsets: np.ndarray  # int64 byte offset of each record's spill line
     lines: np.ndarray  # int64 source line
-    sig: np.ndarray  # (n, num_perm) uint32
-    pre: np.ndarray  # (n, PREFIX_PERM) uint32
+    sig: np.ndarray  # (n, num_perm) uint32, or empty when saved to ``<spill>.sig.npy`` (see :meth:`array`)
+    pre: np.ndarray  # (n, PREFIX_PERM) uint32, or empty when saved to ``<spill>.pre.npy``
     counts: np.ndarray  # int64 distinct shingles of the abstract key
     akey: np.ndarray  # uint64 hash of the abstract key
     tkey: np.ndarray  # uint64 hash of the title key
@@ -62,6 +62,14 @@ class Prepared:
 
     def __len__(self) -> int:
         return len(self.lines)
+
+    def array(self, name: str) -> np.ndarray:
+        """One of the arrays; the signature matrices are read (memory-mapped) from the spill folder when
+        the worker saved them there instead of sending them through a pipe."""
+        value: np.ndarray = getattr(self, name)
+        if name in ("sig", "pre") and value.size == 0 and len(self):
+            return np.load(f"{self.spill}.{name}.npy", mmap_mode="r")
+        return value
 
 
 def key_hash(key: str) -> int:
@@ -170,8 +178,13 @@ def prepare_file(path: str, config: Config, spill: str, known_titles: KnownTitle
     sig, counts = signatures(akeys, num_perm=config.num_perm, ngram=config.ngram, seed=config.seed)
     pre, _ = prefix_signatures(akeys, words=PREFIX_WORDS, num_perm=PREFIX_PERM, ngram=config.ngram,
                                seed=config.seed + 1)
+    # the signatures go to disk beside the spill: the main process copies them straight into its big
+    # matrix, so they are never held twice nor pickled through a pipe
+    np.save(f"{spill}.sig.npy", sig)
+    np.save(f"{spill}.pre.npy", pre)
+    empty = np.zeros((0, 0), np.uint32)
     return Prepared(path=path, layout=res.layout, rejects=res.rejects, spill=spill, offsets=offsets, lines=lines,
-                    sig=sig, pre=pre, counts=counts.astype(np.int64), akey=akh, tkey=tkeys,
+                    sig=empty, pre=empty, counts=counts.astype(np.int64), akey=akh, tkey=tkeys,
                     truncated=truncated, alen=alen, nrep=nrep, titles=titles, repair_counts=repair_counts,
                     repair_examples=examples)
 
