@@ -127,7 +127,10 @@ class Engine:
         else:
             import multiprocessing as mp
 
-            ctx = mp.get_context("fork")
+            # forkserver: workers start from a small server process, not from this one, so they neither
+            # inherit nor pin the main process's big arrays (with fork, each worker's RSS included them)
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(["dedup.prepare", "dedup.merge"])
             with ctx.Pool(min(self.workers, len(tasks)), initializer=init, initargs=initargs) as pool:
                 yield from pool.imap(fn, tasks)
 
