@@ -1,4 +1,4 @@
-"""Throughput of dedup.canonicalize against plain ftfy.fix_text, on clean and on mojibake-heavy text.
+"""Throughput of dedup.canonical against plain ftfy.fix_text, on clean and on mojibake-heavy text.
 
 Run it by hand: ``python benchmarks/bench_canonicalize.py [--repeat 3]``. It prints one table (MB/s of
 UTF-8 input, best of the repeats) and the ratio to ftfy measured in the same run. Goals: at least 5x
@@ -18,7 +18,7 @@ from pathlib import Path
 import ftfy
 import ftfy.bad_codecs  # noqa: F401  (registers sloppy-windows-1252)
 
-from dedup.canonicalize import canonicalize, dedup_key
+from dedup.canonical import canonicalize, dedup_key
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 TYPOGRAPHY = {"'": "’", '"': "“", " - ": " – ", "...": "…", " -- ": " — "}

@@ -20,7 +20,6 @@ __all__ = [
     "__version__",
     "canonicalize",
     "canonicalize_with_repairs",
-    "check",
     "dedup_key",
     "read_paths",
     "run",
@@ -29,17 +28,15 @@ __all__ = [
 _LAZY = {
     "Config": "dedup.config",
     "DedupError": "dedup.errors",
-    "canonicalize": "dedup.canonicalize",
-    "canonicalize_with_repairs": "dedup.canonicalize",
-    "check": "dedup.check",
-    "dedup_key": "dedup.canonicalize",
+    "canonicalize": "dedup.canonical",
+    "canonicalize_with_repairs": "dedup.canonical",
+    "dedup_key": "dedup.canonical",
     "read_paths": "dedup.read",
     "run": "dedup.pipeline",
 }
 
 if TYPE_CHECKING:
-    from dedup.canonicalize import canonicalize, canonicalize_with_repairs, dedup_key
-    from dedup.check import check
+    from dedup.canonical import canonicalize, canonicalize_with_repairs, dedup_key
     from dedup.config import Config
     from dedup.errors import DedupError
     from dedup.pipeline import run

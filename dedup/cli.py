@@ -100,7 +100,7 @@ def canonicalize_cmd(file: str | None, key: bool) -> None:
     Each input line is one text; JSON Lines records (lines starting with ``{``) have their ``title`` and
     ``abstract`` fields canonicalized and are written back as JSON.
     """
-    from .canonicalize import canonicalize, dedup_key
+    from .canonical import canonicalize, dedup_key
     from .read import decode
 
     fn = dedup_key if key else canonicalize

@@ -1,4 +1,4 @@
-"""The repair rules behind :func:`dedup.canonicalize.canonicalize`, one small function per rule.
+"""The repair rules behind :func:`dedup.canonical.canonicalize`, one small function per rule.
 
 Each rule takes text and returns text, changes only what it is sure about, and returns its input
 unchanged (the same object) when it has nothing to do, usually after a cheap check such as

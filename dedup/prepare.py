@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .canonicalize import canonicalize_with_repairs, key_of_canonical
+from .canonical import canonicalize_with_repairs, key_of_canonical
 from .config import Config
 from .layouts import KnownTitles
 from .read import read_file

@@ -1,4 +1,4 @@
-"""Tests for dedup.canonicalize: golden cases, clean text, variant groups, the seed dumps, and properties."""
+"""Tests for dedup.canonical: golden cases, clean text, variant groups, the seed dumps, and properties."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.canonicalize import _repair, canonicalize, canonicalize_with_repairs, dedup_key, needs_repair
+from dedup.canonical import _repair, canonicalize, canonicalize_with_repairs, dedup_key, needs_repair
 from dedup.chardata import STRIPPED_OPERATORS
 
 ROOT = Path(__file__).parent.parent
