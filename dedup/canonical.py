@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from dedup.chardata import GLUED_OPERATORS, MOJIBAKE_PATTERN, UNICODE_SUSPECTS
-from dedup.fixes import ENTITY_RE, FIXERS, MATH_REGION_RE
+from dedup.chardata import GLUED_OPERATORS, UNICODE_SUSPECTS
+from dedup.fixes import ENTITY_RE, FIXERS, MATH_REGION_RE, looks_like_mojibake
 
 __all__ = [
     "IDEMPOTENT",
@@ -53,7 +53,7 @@ _BEFORE_NUMBER_RE = re.compile(r"eq?[0-9]")  # le13, geq5 (a superset, checked p
 _GLUED_TIMES_RE = re.compile(r"[0-9]times")
 _GLUED_OPERATOR_RE = re.compile(rf"(?:{'|'.join(sorted(GLUED_OPERATORS))})(?![a-z])")
 _EDGE_SPACE = frozenset(" \n")
-_UNICODE_SUSPECT_RE = re.compile(f"[{re.escape(UNICODE_SUSPECTS)}]|{MOJIBAKE_PATTERN}")
+_UNICODE_SUSPECT_RE = re.compile(f"[{re.escape(UNICODE_SUSPECTS)}]")
 
 
 def needs_repair(text: str) -> bool:
@@ -86,7 +86,8 @@ def needs_repair(text: str) -> bool:
         return True
     if text.isascii():
         return False
-    return _UNICODE_SUSPECT_RE.search(text) is not None or not unicodedata.is_normalized("NFC", text)
+    return (_UNICODE_SUSPECT_RE.search(text) is not None or looks_like_mojibake(text)
+            or not unicodedata.is_normalized("NFC", text))
 
 
 def _repair(text: str) -> tuple[str, tuple[str, ...]]:

@@ -280,6 +280,8 @@ CONTINUATIONS: str = "\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•
 #: MacRoman/cp437/cp1251 lead. Tighter than :data:`MOJIBAKE_SCREEN` alone: clean accented names
 #: (``Pérez``, ``Zürich``) no longer send text to ftfy, which is the slow step of the whole pipeline.
 MOJIBAKE_PATTERN: str = f"[\x80-\x9f]|[\xc2-\xd6\xd8-\xf4][{CONTINUATIONS}]|[√├┬РС]"
+#: Regular-expression alternations are slow in Python's ``re``: search for the character class
+#: ``[MOJIBAKE_SCREEN]`` first (~7x faster) and confirm with ``MOJIBAKE_PATTERN`` only where it hits.
 
 #: Characters other than mojibake that make non-ASCII text worth running the repair rules on: C1
 #: controls and NBSP, invisible characters and odd spaces, line and paragraph separators, Unicode

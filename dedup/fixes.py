@@ -32,6 +32,7 @@ from dedup.chardata import (
     GREEK,
     INVISIBLE,
     MOJIBAKE_PATTERN,
+    MOJIBAKE_SCREEN,
     NUMERIC_DEBRIS,
     ODD_SPACES,
     STRIPPED_ARROWS,
@@ -182,6 +183,17 @@ def fix_numeric_debris(text: str) -> str:
 
 
 _MOJIBAKE_RE = re.compile(MOJIBAKE_PATTERN)
+_MOJIBAKE_CLASS_RE = re.compile(f"[{MOJIBAKE_SCREEN}]")
+
+
+def looks_like_mojibake(text: str) -> bool:
+    """A cheap, exact screen for :func:`fix_mojibake`: a character class first, the pattern where it hits.
+
+    >>> looks_like_mojibake("Pérez – 118× lower"), looks_like_mojibake("PÃ©rez")
+    (False, True)
+    """
+    return not text.isascii() and _MOJIBAKE_CLASS_RE.search(text) is not None and (
+        _MOJIBAKE_RE.search(text) is not None)
 
 
 def fix_mojibake(text: str) -> str:
@@ -193,7 +205,7 @@ def fix_mojibake(text: str) -> str:
     >>> fix_mojibake('118Ã— lower, â€œinformativeâ€\\x9d')
     '118× lower, “informative”'
     """
-    if text.isascii() or not _MOJIBAKE_RE.search(text):
+    if not looks_like_mojibake(text):
         return text
     whole = _undo_whole_text_mojibake(text)
     if whole is not None:
