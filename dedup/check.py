@@ -48,9 +48,9 @@ def check(inputs: Sequence[str], against: str | None = None, config: Config | No
 
     files = find_files(inputs)
     known = [against] if against else []
-    engine = Engine(config.engine, config.workers or 1)
     findings: list[Finding] = []
-    with tempfile.TemporaryDirectory(prefix="dedup-check-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dedup-check-") as tmp, \
+            Engine(config.engine, config.workers or 1) as engine:
         parts = prepare_all([*files, *known], config, engine, tmp, quiet)
         ids: list[str] = []
         if against:

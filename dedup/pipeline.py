@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -57,17 +58,23 @@ class RunResult:
 
 
 # ---------------------------------------------------------------------------------------------- engines
-_KNOWN: KnownTitles | None = None
+_KNOWN: dict[str, KnownTitles] = {}  # per worker process: known titles by the file they were saved to
 
 
-def _set_known(known: KnownTitles | None) -> None:
-    global _KNOWN
-    _KNOWN = known
+def _known_titles(path: str | None) -> KnownTitles | None:
+    """Titles from the other dumps, loaded once per worker process from the file the main process wrote."""
+    if path is None:
+        return None
+    if path not in _KNOWN:
+        with open(path, "rb") as fh:
+            _KNOWN.clear()
+            _KNOWN[path] = pickle.load(fh)
+    return _KNOWN[path]
 
 
-def _prepare_task(task: tuple[str, Config, str]) -> Prepared:
-    path, config, spill = task
-    return prepare_file(path, config, spill, _KNOWN)
+def _prepare_task(task: tuple[str, Config, str, str | None]) -> Prepared:
+    path, config, spill, known = task
+    return prepare_file(path, config, spill, _known_titles(known))
 
 
 MergeOut = tuple[str, list[dict[str, Any]], dict[str, list[str]]]
@@ -108,34 +115,42 @@ def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], int, bool, in
 
 
 class Engine:
-    """Maps a function over tasks in order: in-process, a process pool, or Ray."""
+    """Maps a function over tasks, results in task order: in-process, a process pool, or Ray.
+
+    Use it as a context manager. The local pool is created on the first ``map``, at the start of a run
+    while the main process is still small, and reused by every stage: its workers are forked (so a
+    library caller needs no ``__main__`` guard) but never inherit the big arrays of later stages.
+    """
 
     def __init__(self, kind: str, workers: int) -> None:
         if kind not in ("local", "ray"):
             raise UsageError(f"unknown engine {kind!r} (local or ray)", hint="use --engine local or --engine ray")
         self.kind = kind
         self.workers = max(1, workers)
+        self._pool: Any = None
 
-    def map(self, fn: Callable[[T], R], tasks: Sequence[T], *, init: Callable[..., None] | None = None,
-            initargs: tuple[Any, ...] = ()) -> Iterator[R]:
-        if init is not None:
-            init(*initargs)
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
         if self.kind == "ray":
-            yield from self._ray_map(fn, tasks, init, initargs)
+            yield from self._ray_map(fn, tasks)
         elif self.workers == 1 or len(tasks) <= 1:
             yield from map(fn, tasks)
         else:
-            import multiprocessing as mp
+            if self._pool is None:
+                import multiprocessing as mp
 
-            # forkserver: workers start from a small server process, not from this one, so they neither
-            # inherit nor pin the main process's big arrays (with fork, each worker's RSS included them)
-            ctx = mp.get_context("forkserver")
-            ctx.set_forkserver_preload(["dedup.prepare", "dedup.merge"])
-            with ctx.Pool(min(self.workers, len(tasks)), initializer=init, initargs=initargs) as pool:
-                yield from pool.imap(fn, tasks)
+                self._pool = mp.get_context("fork").Pool(self.workers)
+            yield from self._pool.imap(fn, tasks)
 
-    def _ray_map(self, fn: Callable[[T], R], tasks: Sequence[T], init: Callable[..., None] | None,
-                 initargs: tuple[Any, ...]) -> Iterator[R]:
+    def _ray_map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
         try:
             import ray
         except ImportError:
@@ -145,13 +160,7 @@ class Engine:
                 ray.init(log_to_driver=False)
             else:  # an embedded single-machine Ray, sized like the local pool
                 ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
-
-        def call(task: T) -> R:
-            if init is not None:
-                init(*initargs)
-            return fn(task)
-
-        remote = ray.remote(call)
+        remote = ray.remote(fn)
         refs = [remote.remote(t) for t in tasks]
         for ref in refs:
             yield ray.get(ref)
@@ -175,18 +184,18 @@ def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir:
     first = [f for f in files if f not in set(oneline)]
     spill = {f: os.path.join(spill_dir, f"spill-{i:05d}.jsonl") for i, f in enumerate(files)}
     prepared: dict[str, Prepared] = {}
-    for p in _progress(engine.map(_prepare_task, [(f, config, spill[f]) for f in first]), len(first),
+    for p in _progress(engine.map(_prepare_task, [(f, config, spill[f], None) for f in first]), len(first),
                        "read+sign", quiet):
         prepared[p.path] = p
     if oneline:
-        known = KnownTitles(title for p in prepared.values() for title in p.titles)
-        try:
-            for p in _progress(engine.map(_prepare_task, [(f, config, spill[f]) for f in oneline],
-                                          init=_set_known, initargs=(known,)), len(oneline),
-                               "read+sign (one-line)", quiet):
-                prepared[p.path] = p
-        finally:
-            _set_known(None)
+        known = os.path.join(spill_dir, "known-titles.pickle")
+        with open(known, "wb") as fh:
+            pickle.dump(KnownTitles(title for p in prepared.values() for title in p.titles), fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        for p in _progress(engine.map(_prepare_task, [(f, config, spill[f], known) for f in oneline]),
+                           len(oneline), "read+sign (one-line)", quiet):
+            prepared[p.path] = p
+        _KNOWN.clear()  # in-process runs (workers=1) loaded them here
     return [prepared[f] for f in files]
 
 
@@ -200,14 +209,13 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
 
     timings: dict[str, float] = {}
     workers = config.workers or default_workers()
-    engine = Engine(config.engine, workers)
     t = time.perf_counter()
     files = find_files(inputs)
     json_path, html_path = report_paths(output, report)
     for p in (output, json_path, html_path):
         if os.path.abspath(p) in {os.path.abspath(f) for f in files}:
             raise UsageError(f"output {p} is also an input", hint="write the corpus outside the input folders")
-    with tempfile.TemporaryDirectory(prefix="dedup-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="dedup-") as tmp, Engine(config.engine, workers) as engine:
         parts = prepare_all(files, config, engine, tmp, quiet)
         timings["read+canonicalize+signatures"] = time.perf_counter() - t
 

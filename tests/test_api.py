@@ -19,3 +19,15 @@ def test_public_names_are_the_functions_even_after_every_submodule_is_imported()
             "print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "ok", out.stderr
+
+
+def test_library_run_with_workers_from_a_script_without_main_guard(tmp_path):
+    """Worker processes must not need to re-import the caller's script (stdin here, no __main__ guard)."""
+    out = tmp_path / "corpus.jsonl"
+    script = ("from dedup import run, Config\n"
+              f"r = run(['seeds'], {str(out)!r}, config=Config(workers=2), quiet=True)\n"
+              "print(r.papers)\n")
+    proc = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120,
+                          cwd=str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "320"
