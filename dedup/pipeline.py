@@ -72,9 +72,23 @@ def _known_titles(path: str | None) -> KnownTitles | None:
     return _KNOWN[path]
 
 
+def _trim_memory() -> None:
+    """Hand freed heap back to the OS (glibc keeps it otherwise): a worker that has just read a big dump
+    would go on holding its peak through every later stage of the run."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
 def _prepare_task(task: tuple[str, Config, str, str | None]) -> Prepared:
     path, config, spill, known = task
-    return prepare_file(path, config, spill, _known_titles(known))
+    try:
+        return prepare_file(path, config, spill, _known_titles(known))
+    finally:
+        _trim_memory()
 
 
 MergeOut = tuple[str, list[dict[str, Any]], dict[str, list[str]]]
@@ -196,6 +210,7 @@ def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir:
                            len(oneline), "read+sign (one-line)", quiet):
             prepared[p.path] = p
         _KNOWN.clear()  # in-process runs (workers=1) loaded them here
+    _trim_memory()
     return [prepared[f] for f in files]
 
 
