@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import xxhash
 
 from .canonical import canonicalize_with_repairs, key_of_canonical
 from .config import Config
@@ -78,8 +79,6 @@ def key_hash(key: str) -> int:
     >>> key_hash("a b") == key_hash("a b") != key_hash("a c")
     True
     """
-    import xxhash
-
     return xxhash.xxh3_64_intdigest(key.encode("utf-8"))
 
 
