@@ -56,9 +56,9 @@ def check(inputs: Sequence[str], against: str | None = None, config: Config | No
         if against:
             with open(against, encoding="utf-8") as fh:
                 ids = [json.loads(line).get("id", "?") for line in fh if line.strip()]
-        cat = concat_parts(parts)
-        clusters = find_clusters(cat["sig"], cat["pre"], cat["counts"], cat["akey"], cat["tkey"],
-                                 cat["truncated"], config)
+        feats = concat_parts(parts)
+        clusters = find_clusters(feats, config)
+        truncated = feats["truncated"]
         where: list[tuple[str, int]] = []
         for p in parts:
             where.extend((p.path, int(ln)) for ln in p.lines.tolist())
@@ -81,8 +81,18 @@ def check(inputs: Sequence[str], against: str | None = None, config: Config | No
                 findings.append(Finding(path, line, "notice", "duplicate", f"same paper as {f}:{ln}"))
             else:
                 first_of[lab] = i
-            if cat["truncated"][i]:
+            if truncated[i]:
                 findings.append(Finding(path, line, "notice", "truncated", "abstract cut by the listing page"))
+        for (a, b), rule in zip(clusters.uncertain.tolist(), clusters.uncertain_rule, strict=True):
+            if a >= n_new and b >= n_new:
+                continue  # both in the corpus: not this dump's business
+            if a >= n_new:
+                a, b = b, a
+            other = (f"{against} as {corpus_of.get(int(labels[b]), '?')}" if b >= n_new
+                     else f"{where[b][0]}:{where[b][1]}")
+            path, line = where[a]
+            findings.append(Finding(path, line, "warning", "uncertain",
+                                    f"may be the same paper as {other} ({rule}): not merged, a person should decide"))
         for p in parts[: len(files)]:
             for r in p.rejects:
                 findings.append(Finding(r.file, r.line, "error", "reject", r.reason))

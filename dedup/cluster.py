@@ -1,23 +1,13 @@
-"""Cluster stage: candidate pairs -> verified edges with their evidence -> clusters (union-find).
+"""Cluster stage: candidate pairs (:mod:`dedup.signals`) -> decisions (:mod:`dedup.decide`) -> clusters.
 
-Candidates come from four places, each cheap:
+Every candidate pair is read by every signal and decided by the rules of :mod:`dedup.decide`. Pairs decided
+*same* are joined by a union-find that refuses a join which would put two different identifiers (DOIs or
+arXiv ids) or years :data:`~dedup.decide.YEAR_GAP` apart into one paper through a chain of pairs that were
+each fine on their own; such a pair becomes *uncertain* (rule ``chain-conflict``). Joins are made strongest
+rule first, so a chain never outvotes a direct identifier.
 
-1. **exact**: records whose abstract dedup keys are equal (hash) join at once, score 1.0; only one
-   representative of each exact group goes on to the LSH passes;
-2. **LSH on the abstract signature** (bands x rows from :func:`dedup.lsh.choose_bands`);
-3. **LSH on a prefix signature** (the first words of the abstract), which finds a copy truncated by a
-   listing page even when its Jaccard with the full copy is 0.6;
-4. **equal titles** (title dedup key), which finds copies whose abstracts were edited more heavily.
-
-Every candidate is verified on the MinHash estimate before it merges. The rule that decides:
-
-* ``jaccard``: estimated Jaccard of the abstracts >= ``threshold``;
-* ``containment``: one copy is truncated (ends with an ellipsis), the titles agree, and the estimated
-  containment of the shorter in the longer is >= ``containment``;
-* ``title``: the titles agree and the estimated Jaccard >= ``title_jaccard`` (typos plus a dropped
-  sentence).
-
-Pairs that were checked and failed are kept as near misses for the report.
+Pairs decided *uncertain* are kept, with their evidence, for the report and ``dedup check``; pairs decided
+*different* whose abstracts still overlap are kept as near misses for the report.
 """
 
 from __future__ import annotations
@@ -27,14 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import Config
+from .features import Features
 
-SIGNALS = ("exact", "jaccard", "containment", "title")
 #: Near misses kept for the report (highest scores first).
 NEAR_MISSES = 2000
 #: Pairs scoring below this are not worth reporting as near misses.
 NEAR_MISS_FLOOR = 0.3
-#: A title group larger than this is joined as a star, not all pairs (pathological repeats).
-MAX_TITLE_GROUP = 64
+#: Uncertain pairs kept for the report and ``check`` (strongest first); their count is always reported.
+MAX_UNCERTAIN = 20000
+#: The rule name of a pair decided *same* whose join would have made a paper with conflicting identifiers.
+CHAIN_CONFLICT = "chain-conflict"
 
 
 @dataclass
@@ -42,12 +34,18 @@ class Clusters:
     """Result of the cluster stage over ``n`` records (global indices in file order)."""
 
     labels: np.ndarray  # int64, cluster label = smallest member index
-    edges: np.ndarray  # (k, 2) int64 merged pairs, a < b
-    edge_signal: np.ndarray  # int8 index into SIGNALS
-    edge_score: np.ndarray  # float64
+    edges: np.ndarray  # (k, 2) int64 joined pairs, a < b, sorted
+    edge_rule: list[str]  # the rule that decided each joined pair
+    edge_score: np.ndarray  # float64: the pair's strongest similarity (abstract Jaccard or title similarity)
+    edge_evidence: list[dict[str, float]]
+    uncertain: np.ndarray  # (u, 2) pairs decided uncertain
+    uncertain_rule: list[str]
+    uncertain_score: np.ndarray
+    uncertain_evidence: list[dict[str, float]]
+    uncertain_total: int  # before the MAX_UNCERTAIN cap
     near: np.ndarray  # (m, 2) int64 near-miss pairs
     near_score: np.ndarray  # float64
-    candidates: int  # pairs verified
+    candidates: int  # pairs decided
 
 
 class UnionFind:
@@ -79,129 +77,83 @@ class UnionFind:
         return np.array([self.find(i) for i in range(len(self.parent))], dtype=np.int64)
 
 
-def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Stable sort order and the start/end of each run of equal values in it."""
-    order = np.argsort(values, kind="stable")
-    v = values[order]
-    if len(v) == 0:
-        return order, np.zeros(0, np.int64), np.zeros(0, np.int64)
-    brk = np.flatnonzero(v[1:] != v[:-1]) + 1
-    starts = np.concatenate(([0], brk))
-    ends = np.concatenate((brk, [len(v)]))
-    return order, starts, ends
+def _round(x: float) -> float | None:
+    return None if x != x else round(float(x), 4)  # NaN -> None (JSON null)
 
 
-def exact_groups(akey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Edges joining each record to the first record with the same abstract key, and the representatives.
-
-    >>> e, reps = exact_groups(np.array([5, 7, 5, 5], dtype=np.uint64))
-    >>> e.tolist(), reps.tolist()
-    ([[0, 2], [0, 3]], [0, 1])
-    """
-    order, starts, ends = _runs(akey)
-    first = order[starts]
-    sizes = ends - starts
-    rep_of = np.repeat(first, sizes)
-    mask = order != rep_of
-    edges = np.stack([rep_of[mask], order[mask]], axis=1) if mask.any() else np.zeros((0, 2), np.int64)
-    edges = np.sort(edges, axis=1)
-    return _sorted_unique(edges), np.sort(first)
+def _evidence_rows(ev: dict[str, np.ndarray], idx: np.ndarray) -> list[dict[str, float]]:
+    cols = {name: values[idx].tolist() for name, values in ev.items()}
+    return [{name: v for name in cols if (v := _round(cols[name][k])) is not None} for k in range(len(idx))]
 
 
-def title_pairs(tkey: np.ndarray, subset: np.ndarray) -> np.ndarray:
-    """Pairs of records in ``subset`` with equal title keys (a star for very large groups).
+def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features) -> tuple[np.ndarray, np.ndarray]:
+    """Join ``pairs[order]`` in that order unless a join puts conflicting identifiers or years far apart into
+    one component. Returns the labels and a mask of the pairs that were refused."""
+    from .decide import YEAR_GAP
+    from .metadata import dois_compatible
 
-    >>> title_pairs(np.array([1, 2, 1, 1], dtype=np.uint64), np.arange(4)).tolist()
-    [[0, 2], [0, 3], [2, 3]]
-    """
-    order, starts, ends = _runs(tkey[subset])
-    out: list[np.ndarray] = []
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        if e - s < 2:
+    uf = UnionFind(n)
+    dois, arx, year = f.dois, f["arxiv"], f["year"]
+    ids: dict[int, tuple[frozenset[str], frozenset[int], int, int]] = {}
+
+    def info(root: int) -> tuple[frozenset[str], frozenset[int], int, int]:
+        got = ids.get(root)
+        if got is None:
+            y = int(year[root])
+            got = (frozenset([dois[root]]) - {""}, frozenset([int(arx[root])]) - {0}, y or 9999, y or 0)
+        return got
+
+    def doi_conflict(da: frozenset[str], db: frozenset[str]) -> bool:
+        return bool(da and db) and not any(dois_compatible(x, y) for x in da for y in db)
+
+    refused = np.zeros(len(pairs), dtype=bool)
+    for k in order.tolist():
+        a, b = int(pairs[k, 0]), int(pairs[k, 1])
+        ra, rb = uf.find(a), uf.find(b)
+        if ra == rb:
             continue
-        members = np.sort(subset[order[s:e]])
-        if len(members) > MAX_TITLE_GROUP:
-            out.append(np.stack([np.full(len(members) - 1, members[0]), members[1:]], axis=1))
-        else:
-            i, j = np.triu_indices(len(members), k=1)
-            out.append(np.stack([members[i], members[j]], axis=1))
-    return _sorted_unique(np.concatenate(out) if out else np.zeros((0, 2), np.int64))
+        da, xa, lo_a, hi_a = info(ra)
+        db, xb, lo_b, hi_b = info(rb)
+        lo, hi = min(lo_a, lo_b), max(hi_a, hi_b)
+        if doi_conflict(da, db) or (xa and xb and not xa & xb) or (hi and lo != 9999 and hi - lo >= YEAR_GAP):
+            refused[k] = True
+            continue
+        uf.union(ra, rb)
+        root = min(ra, rb)
+        ids.pop(max(ra, rb), None)
+        ids[root] = (da | db, xa | xb, lo, hi)
+    return uf.labels(), refused
 
 
-def _sorted_unique(pairs: np.ndarray) -> np.ndarray:
-    if len(pairs) == 0:
-        return np.zeros((0, 2), np.int64)
-    return np.unique(pairs.astype(np.int64), axis=0)
+def find_clusters(f: Features, config: Config) -> Clusters:
+    """Candidates, evidence, decisions and union-find over all records (see the module docstring)."""
+    from .decide import RULES, SAME, UNCERTAIN, decide
+    from .signals import candidates, evidence
 
-
-def find_clusters(sig: np.ndarray, pre: np.ndarray, counts: np.ndarray, akey: np.ndarray, tkey: np.ndarray,
-                  truncated: np.ndarray, config: Config) -> Clusters:
-    """Candidates, verification and union-find over all records (see the module docstring)."""
-    from .lsh import candidate_pairs, choose_bands
-    from .signatures import containment, pair_jaccard
-
-    n = len(akey)
-    exact, reps = exact_groups(akey)
-    bands, rows = choose_bands(config.threshold, config.num_perm) if config.bands is None else (
-        config.bands, config.num_perm // config.bands)
-    pb, pr = 8, pre.shape[1] // 8
-    found = [
-        reps[candidate_pairs(sig[reps], bands, rows)],
-        reps[candidate_pairs(pre[reps], pb, pr)],
-        title_pairs(tkey, reps),
-    ]
-    cand = _sorted_unique(np.sort(np.concatenate([f.reshape(-1, 2) for f in found]), axis=1))
-    a, b = cand[:, 0], cand[:, 1]
-    j = pair_jaccard(sig, cand) if len(cand) else np.zeros(0)
-    # containment of the shorter (fewer shingles) in the longer
-    short_is_a = counts[a] <= counts[b]
-    ns = np.where(short_is_a, counts[a], counts[b])
-    nl = np.where(short_is_a, counts[b], counts[a])
-    c = containment(j, ns, nl) if len(cand) else np.zeros(0)
-    short_trunc = np.where(short_is_a, truncated[a], truncated[b])
-    same_title = tkey[a] == tkey[b]
-    signal = np.full(len(cand), -1, dtype=np.int8)
-    score = np.zeros(len(cand))
-    rules = [
-        (j >= config.threshold, SIGNALS.index("jaccard"), j),
-        (same_title & short_trunc & (c >= config.containment), SIGNALS.index("containment"), c),
-        (same_title & (j >= config.title_jaccard), SIGNALS.index("title"), j),
-    ]
-    for mask, sig_id, val in rules:
-        take = mask & (signal < 0)
-        signal[take] = sig_id
-        score[take] = val[take]
-    merged = signal >= 0
-    near_mask = ~merged & (np.maximum(j, np.where(short_trunc, c, 0)) >= NEAR_MISS_FLOOR)
-    near_order = np.lexsort((cand[near_mask][:, 1], cand[near_mask][:, 0], -j[near_mask]))[:NEAR_MISSES]
-    edges = np.concatenate([exact, cand[merged]])
-    edge_signal = np.concatenate([np.zeros(len(exact), np.int8), signal[merged]])
-    edge_score = np.concatenate([np.ones(len(exact)), score[merged]])
-    order = np.lexsort((edges[:, 1], edges[:, 0])) if len(edges) else np.zeros(0, np.int64)
-    edges, edge_signal, edge_score = edges[order], edge_signal[order], edge_score[order]
-    return Clusters(labels=_labels(n, edges), edges=edges, edge_signal=edge_signal,
-                    edge_score=np.round(edge_score, 4), near=cand[near_mask][near_order],
-                    near_score=np.round(j[near_mask][near_order], 4), candidates=len(cand))
-
-
-def _labels(n: int, edges: np.ndarray) -> np.ndarray:
-    """Connected components, labelled by their smallest member (vectorised pointer jumping)."""
-    parent = np.arange(n, dtype=np.int64)
-    if len(edges) == 0:
-        return parent
-    a, b = edges[:, 0], edges[:, 1]
-    while True:
-        # hook: every edge pulls the larger root under the smaller one
-        ra, rb = parent[a], parent[b]
-        lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
-        changed = lo != hi
-        if not changed.any():
-            break
-        np.minimum.at(parent, hi[changed], lo[changed])
-        # compress: jump to the root
-        while True:
-            nxt = parent[parent]
-            if np.array_equal(nxt, parent):
-                break
-            parent = nxt
-    return parent
+    n = len(f)
+    pairs = candidates(f, config)
+    ev = evidence(f, pairs, config)
+    outcome, rule = decide(ev, f, pairs, config)
+    score = np.fmax(np.nan_to_num(ev["abstract_jaccard"], nan=0.0), ev["title_similarity"])
+    score = np.where(ev["exact_title"] > 0, np.fmax(score, 1.0 * (ev["identifier"] > 0)), score)
+    same = np.flatnonzero(outcome == SAME)
+    # strongest first: rule order, then score, then position (deterministic)
+    order = same[np.lexsort((same, -score[same], rule[same]))]
+    labels, refused = _constrained_union(n, pairs, order, f)
+    joined = np.sort(same[~refused[same]])
+    names = [r.name for r in RULES]
+    unc = np.flatnonzero((outcome == UNCERTAIN) | refused)
+    unc = unc[np.lexsort((unc, -score[unc]))]
+    total_unc = len(unc)
+    unc = np.sort(unc[:MAX_UNCERTAIN])
+    near = np.flatnonzero((outcome < UNCERTAIN) & (np.nan_to_num(ev["abstract_jaccard"], nan=0.0) >= NEAR_MISS_FLOOR))
+    near_j = ev["abstract_jaccard"][near]
+    near = near[np.lexsort((near, -near_j))][:NEAR_MISSES]
+    return Clusters(
+        labels=labels, edges=pairs[joined].reshape(-1, 2), edge_rule=[names[rule[k]] for k in joined.tolist()],
+        edge_score=np.round(score[joined], 4), edge_evidence=_evidence_rows(ev, joined),
+        uncertain=pairs[unc].reshape(-1, 2),
+        uncertain_rule=[CHAIN_CONFLICT if refused[k] else names[rule[k]] for k in unc.tolist()],
+        uncertain_score=np.round(score[unc], 4), uncertain_evidence=_evidence_rows(ev, unc),
+        uncertain_total=total_unc, near=pairs[near].reshape(-1, 2),
+        near_score=np.round(np.nan_to_num(ev["abstract_jaccard"][near]), 4), candidates=len(pairs))

@@ -50,5 +50,13 @@ class Config:
     engine: str = "local"
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def band_split(self) -> tuple[int, int]:
+        """LSH bands x rows of the abstract signature (``bands`` resolved once, here)."""
+        from .lsh import choose_bands
+
+        if self.bands is None:
+            return choose_bands(self.threshold, self.num_perm)
+        return self.bands, self.num_perm // self.bands
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

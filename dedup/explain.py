@@ -15,7 +15,8 @@ from typing import Any
 __all__ = ["UnknownPaperError", "explain"]
 
 #: For each signal, the config key of the cut-off it is compared with.
-CUTOFF = {"jaccard": "threshold", "containment": "containment", "title": "title_jaccard"}
+CUTOFF = {"abstract": "threshold", "title+containment": "containment", "title+abstract": "title_jaccard",
+          "no-evidence": "threshold"}
 #: Near misses listed per paper.
 MAX_NEAR = 5
 
@@ -49,8 +50,8 @@ def _cutoff(report: dict[str, Any], signal: str) -> str:
 
 
 def _edge_line(report: dict[str, Any], e: dict[str, Any]) -> str:
-    cutoff = _cutoff(report, e["signal"])
-    return f"  {safe(e['a'])}  <->  {safe(e['b'])}   {e['signal']:<11} {e['score']:.3f}{cutoff}"
+    cutoff = _cutoff(report, e["rule"])
+    return f"  {safe(e['a'])}  <->  {safe(e['b'])}   {safe(e['rule'])}: {safe(e['signal'])} {e['score']:.3f}{cutoff}"
 
 
 def _flags(report: dict[str, Any], paper_id: str) -> list[str]:

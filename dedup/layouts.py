@@ -17,8 +17,10 @@ Layouts (see README, "Input layouts"):
     cards followed by an optional metadata block: ``• N authors`` or an organisation line, then ``·``,
     then a date with an optional upvote count (``Aug 2, 2024 3``, ``Jun 12 2``).
 ``jsonl``
-    JSON Lines with ``title`` and ``abstract`` and optional ``authors``, ``date``, ``upvotes``,
-    ``organization``.
+    JSON Lines with ``title`` and optional ``abstract``, ``authors`` (a count, a list of names or one
+    bibliographic string), ``date``/``year``, identifiers (``arxiv_id``, ``doi``, ``url``), ``venue``,
+    ``volume``, ``number``, ``pages``, ``entry_type``, ``upvotes``, ``organization`` and ``id``; any other
+    field is kept under ``metadata``.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from .records import RawRecord, Reject, Source
 
@@ -456,19 +459,65 @@ def _has_lone_surrogate(s: str) -> bool:
     return not s.isascii() and _SURROGATE_RE.search(s) is not None
 
 
-_JSONL_FIELDS: dict[str, type] = {"authors": int, "date": str, "upvotes": int, "organization": str}
+#: Plain string fields of a JSON Lines record (numbers are accepted for the bibliographic ones and kept as
+#: text: ``"volume": 32`` and ``"volume": "32"`` are one volume).
+_TEXT_FIELDS = ("organization", "venue", "volume", "number", "pages", "entry_type")
+#: Fields a JSON Lines record may carry; any other field is kept under ``metadata``.
+JSONL_FIELDS = frozenset({"title", "abstract", "authors", "date", "year", "upvotes", "arxiv_id", "doi", "url",
+                          "id", *_TEXT_FIELDS})
+#: The largest author count taken as a count (larger is a data error: the field is dropped and flagged).
+MAX_AUTHORS = 10_000
+_DATE_RE = re.compile(r"^(?:(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2}))?)?|(?P<m2>\d{2})-(?P<d2>\d{2}))$")
+
+
+def valid_date(value: str) -> bool:
+    """``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or ``MM-DD``, naming a day that exists.
+
+    >>> valid_date("2024-02-29"), valid_date("2023-02-30"), valid_date("08-12"), valid_date("Aug 12")
+    (True, False, True, False)
+    """
+    import datetime as dt
+
+    m = _DATE_RE.match(value)
+    if not m:
+        return False
+    year = int(m["y"]) if m["y"] else 2000  # MM-DD: any leap year admits 02-29
+    month = int(m["m"] or m["m2"] or 1)
+    day = int(m["d"] or m["d2"] or 1)
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _scalar_text(value: object) -> str | None:
+    if isinstance(value, str):
+        return " ".join(value.split()) or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def parse_jsonl_line(path: str, line_no: int, s: str) -> RawRecord | Reject:
     """One JSON Lines record, or the reason it is not one.
 
+    ``title`` is required; a record without an abstract is a title-only paper. Known fields with a value
+    that cannot be right (a date that does not exist, negative upvotes, a DOI that is not one) are dropped and
+    the record is flagged ``invalid-metadata``; unknown fields are kept under ``metadata``.
+
     >>> parse_jsonl_line("a.jsonl", 1, '{"title": "T", "abstract": "A", "authors": 3}').authors
     3
-    >>> parse_jsonl_line("a.jsonl", 2, '{"title": "T"}').format()
-    'a.jsonl:2: title with no abstract'
+    >>> r = parse_jsonl_line("a.jsonl", 2, '{"title": "T", "authors": "Li, X. and Sun, S.", "doi": "10.1002/X.1"}')
+    >>> r.abstract, r.authors, r.author_names, r.doi
+    ('', 2, ('Li, X.', 'Sun, S.'), '10.1002/x.1')
     >>> parse_jsonl_line("a.jsonl", 3, '{"title": "T", "abstract": NaN}').format()
     'a.jsonl:3: malformed JSON: NaN is not valid JSON'
+    >>> parse_jsonl_line("a.jsonl", 4, '{"title": "T", "date": "2023-02-30", "lang": "en"}').quality
+    ('invalid-metadata',)
     """
+    from .metadata import arxiv_from_url, author_names, doi_from_url, normalize_arxiv, normalize_doi, year_of
+
     try:
         obj = json.loads(s, object_pairs_hook=_no_duplicate_keys, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
@@ -476,28 +525,64 @@ def parse_jsonl_line(path: str, line_no: int, s: str) -> RawRecord | Reject:
         return Reject(path, line_no, f"malformed JSON: {msg}", _excerpt(s))
     if not isinstance(obj, dict):
         return Reject(path, line_no, "malformed JSON: a record must be an object", _excerpt(s))
+    if _has_lone_surrogate(json.dumps(obj, ensure_ascii=False)):
+        return Reject(path, line_no, "lone surrogate in a string", _excerpt(s))
     title, abstract = obj.get("title"), obj.get("abstract")
     if not isinstance(title, str) or not title.strip():
         return Reject(path, line_no, "record with no title", _excerpt(s))
-    if not isinstance(abstract, str) or not abstract.strip():
-        return Reject(path, line_no, "title with no abstract", _excerpt(title))
-    extra: dict[str, object] = {}
-    for name, kind in _JSONL_FIELDS.items():
-        value = obj.get(name)
-        if value is None:
-            continue
-        if not isinstance(value, kind) or isinstance(value, bool):
-            return Reject(path, line_no, f"field {name!r} must be {kind.__name__}", _excerpt(s))
-        extra[name] = value
-    if any(_has_lone_surrogate(v) for v in (title, abstract, *extra.values()) if isinstance(v, str)):
-        return Reject(path, line_no, "lone surrogate in a string", _excerpt(title))
+    if abstract is not None and not isinstance(abstract, str):
+        return Reject(path, line_no, "field 'abstract' must be a string", _excerpt(s))
+    invalid: list[str] = []
+    fields: dict[str, Any] = {}
+    count, names = author_names(obj.get("authors"))
+    if obj.get("authors") is not None and count is None:
+        invalid.append("authors")
+    if count is not None and not 0 <= count <= MAX_AUTHORS:
+        invalid.append("authors")
+        count = None
+    fields["authors"], fields["author_names"] = count, names
+    date = obj.get("date")
+    if date is not None:
+        if isinstance(date, str) and valid_date(date.strip()):
+            fields["date"] = date.strip()
+        else:
+            invalid.append("date")
+    year = year_of(obj.get("year")) if obj.get("year") is not None else None
+    if obj.get("year") is not None and year is None:
+        invalid.append("year")
+    fields["year"] = year or year_of(fields.get("date"))
+    upvotes = obj.get("upvotes")
+    if upvotes is not None:
+        if isinstance(upvotes, int) and not isinstance(upvotes, bool) and 0 <= upvotes < 10**9:
+            fields["upvotes"] = upvotes
+        else:
+            invalid.append("upvotes")
+    for name in _TEXT_FIELDS:
+        if obj.get(name) is not None:
+            text = _scalar_text(obj[name])
+            if text is None and not (isinstance(obj[name], str) and not obj[name].strip()):
+                invalid.append(name)
+            fields[name] = text
+    url = _scalar_text(obj.get("url"))
+    fields["url"] = url
+    raw_doi, raw_arxiv = _scalar_text(obj.get("doi")), _scalar_text(obj.get("arxiv_id"))
+    fields["doi"] = normalize_doi(raw_doi) or doi_from_url(url)
+    fields["arxiv_id"] = normalize_arxiv(raw_arxiv) or arxiv_from_url(url)
+    if raw_doi and not normalize_doi(raw_doi):
+        invalid.append("doi")
+    if raw_arxiv and not normalize_arxiv(raw_arxiv):
+        invalid.append("arxiv_id")
+    if obj.get("id") is not None:
+        fields["source_id"] = _scalar_text(obj["id"])
+    metadata = {k: v for k, v in obj.items() if k not in JSONL_FIELDS}
     title, glued = strip_glued_furniture(" ".join(title.split()))
-    return RawRecord(title=title, abstract=" ".join(abstract.split()), source=Source(path, line_no, "jsonl"),
-                     repairs=("furniture.glued",) if glued else (), **extra)  # type: ignore[arg-type]
+    return RawRecord(title=title, abstract=abstract.strip() if abstract else "", source=Source(path, line_no, "jsonl"),
+                     repairs=("furniture.glued",) if glued else (), metadata=metadata,
+                     quality=("invalid-metadata",) if invalid else (), **fields)
 
 
 def parse_jsonl(path: str, lines: Sequence[str]) -> Parsed:
-    """JSON Lines: one object per line with ``title`` and ``abstract``."""
+    """JSON Lines: one object per line with at least a ``title``."""
     records: list[RawRecord] = []
     rejects: list[Reject] = []
     for i, line in enumerate(lines):

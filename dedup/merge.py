@@ -1,7 +1,10 @@
 """Merge stage: one canonical record per cluster, chosen and merged by documented rules.
 
-* **abstract**: the most complete copy: a complete abstract beats a truncated one; then the longest;
-  then the one that needed the fewest repairs; then the first in input order.
+* **abstract**: the most complete real copy: a real abstract beats a field that is not one (a teaser, links,
+  a comment, the title again; :mod:`dedup.abstracts`), which beats none; a complete abstract beats a
+  truncated one; then the longest. Among copies within :data:`NEAR_EQUAL` of that length, the one whose
+  words the other copies confirm most (a typo found in one copy loses); then the fewest repairs; then the
+  first in input order.
 * **title**: a title in its natural case beats one that was lower- or upper-cased by a scrape; then the
   one that needed the fewest repairs; then the most common form; then the chosen abstract's title.
 * **authors**: the most common count (ties: the larger). **date**: a date with a year beats one
@@ -10,6 +13,9 @@
 * **id**: ``p`` + 16 hex digits of the hash of the most common title dedup key of the cluster: it
   depends on the paper, not on run or input order. Different papers with the same title key get
   ``-2``, ``-3``… in the order of their chosen abstract's key hash.
+* **bibliographic fields** (``author_names``, ``year``, ``arxiv_id``, ``doi``, ``url``, ``venue``, ``volume``,
+  ``number``, ``pages``, ``entry_type``, ``source_id``): the chosen copy's value when it has one, else the most
+  common among the others; ``metadata``: every key any copy had (the chosen copy's value first).
 * **repairs**: every repair applied to any merged copy; **quality**: flags of the chosen copy.
 """
 
@@ -22,22 +28,29 @@ from typing import Any
 
 import numpy as np
 
-from .prepare import SPILL_FIELDS
+from .abstracts import KINDS
+from .prepare import BIB_FIELDS, SPILL_FIELDS
 
 Row = dict[str, Any]
+#: Copies at least this share of the best copy's length are near-equal: agreement decides among them.
+NEAR_EQUAL = 0.97
+#: Rank of each abstract kind (lower wins): real abstracts, then short ones, then fields that are not one.
+KIND_RANK = np.array([{"abstract": 0, "short": 1, "none": 3}.get(k, 2) for k in KINDS], dtype=np.int8)
 
 
-def choose_representatives(labels: np.ndarray, truncated: np.ndarray, alen: np.ndarray,
+def choose_representatives(labels: np.ndarray, kind: np.ndarray, truncated: np.ndarray, alen: np.ndarray,
                            nrep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each cluster (in label order): its label and the index of the copy whose abstract wins.
+    """For each cluster (in label order): its label and the index of the copy whose abstract wins (before
+    the merge's agreement check among near-equal copies).
 
-    >>> labs, reps = choose_representatives(np.array([0, 0, 2, 0]), np.array([True, False, False, False]),
-    ...                                     np.array([900, 800, 50, 800]), np.array([0, 2, 0, 1]))
+    >>> labs, reps = choose_representatives(np.array([0, 0, 2, 0, 0]), np.array([0, 0, 0, 0, 5]),
+    ...     np.array([True, False, False, False, False]), np.array([900, 800, 50, 800, 2000]),
+    ...     np.array([0, 2, 0, 1, 0]))
     >>> labs.tolist(), reps.tolist()
     ([0, 2], [3, 2])
     """
     idx = np.arange(len(labels))
-    order = np.lexsort((idx, nrep, -alen, truncated, labels))
+    order = np.lexsort((idx, nrep, -alen, truncated, KIND_RANK[kind], labels))
     lab_sorted = labels[order]
     first = np.concatenate(([True], lab_sorted[1:] != lab_sorted[:-1])) if len(order) else np.zeros(0, bool)
     return lab_sorted[first], order[first]
@@ -136,6 +149,8 @@ def choice_reason(rows: Sequence[Row], rep: int) -> str:
     me = rows[rep]
     others = [r for i, r in enumerate(rows) if i != rep]
     reasons = []
+    if _rank(me)[0] < min(_rank(r)[0] for r in others):
+        reasons.append("a real abstract where others have none or a teaser")
     if "truncated" not in me["quality"] and any("truncated" in r["quality"] for r in others):
         reasons.append("complete where others are truncated")
     my_len = len(me["abstract"])
@@ -149,18 +164,78 @@ def choice_reason(rows: Sequence[Row], rep: int) -> str:
     return "; ".join(reasons) or "most complete copy"
 
 
-def merge_cluster(paper_id: str, rows: Sequence[Row], rep: int) -> tuple[Row, str]:
-    """The corpus record of one cluster and the reason its abstract was chosen."""
+def _rank(row: Row) -> tuple[int, bool]:
+    return int(KIND_RANK[KINDS.index(row["kind"])]), "truncated" in row["quality"]
+
+
+def refine_choice(rows: Sequence[Row], rep: int) -> int:
+    """Among the copies as good as ``rows[rep]`` (same kind rank, as complete, within :data:`NEAR_EQUAL` of its
+    length), the one whose words the other copies confirm most; ties keep ``rep``.
+
+    >>> rows = [{"abstract": "we study the moon and its tides", "kind": "abstract", "quality": [], "repairs": []},
+    ...         {"abstract": "we study the mon and its tides", "kind": "abstract", "quality": [], "repairs": []},
+    ...         {"abstract": "we study the moon and its tide", "kind": "abstract", "quality": [], "repairs": []}]
+    >>> refine_choice(rows, 1)
+    0
+    """
+    if len(rows) < 3:
+        return rep
+    best = rows[rep]
+    floor = NEAR_EQUAL * len(best["abstract"])
+    near = [i for i, r in enumerate(rows) if _rank(r) == _rank(best) and len(r["abstract"]) >= floor]
+    if len(near) < 2:
+        return rep
+    words = [set(r["abstract"].casefold().split()) for r in rows]
+
+    def agreement(i: int) -> float:
+        mine = words[i] or {""}
+        return sum(len(mine & words[k]) for k in range(len(rows)) if k != i) / len(mine)
+
+    return min(near, key=lambda i: (-round(agreement(i), 6), len(rows[i]["repairs"]), i != rep, i))
+
+
+def merge_bibliographic(rows: Sequence[Row], rep: int) -> dict[str, Any]:
+    """The bibliographic fields of a cluster (see the module docstring), only those some copy had.
+
+    >>> merge_bibliographic([{"bib": {"doi": "10.1/a", "metadata": {"lang": "en"}}},
+    ...                      {"bib": {"year": 2020, "metadata": {"lang": "de", "db": "x"}}}], rep=0)
+    {'year': 2020, 'doi': '10.1/a', 'metadata': {'db': 'x', 'lang': 'en'}}
+    """
+    out: dict[str, Any] = {}
+    for name in BIB_FIELDS:
+        if name == "metadata":
+            merged: dict[str, Any] = {}
+            for r in [rows[rep], *rows]:
+                for k, v in r["bib"].get("metadata", {}).items():
+                    merged.setdefault(k, v)
+            if merged:
+                out["metadata"] = dict(sorted(merged.items()))
+            continue
+        mine = rows[rep]["bib"].get(name)
+        if mine is not None:
+            out[name] = mine
+            continue
+        values = [json.dumps(r["bib"][name], sort_keys=True) for r in rows if r["bib"].get(name) is not None]
+        if values:
+            out[name] = json.loads(_most_common(values))
+    return out
+
+
+def merge_cluster(paper_id: str, rows: Sequence[Row], rep: int) -> tuple[Row, str, int]:
+    """The corpus record of one cluster, the reason its abstract was chosen, and the chosen copy."""
+    rep = refine_choice(rows, rep)
     me = rows[rep]
     title = choose_title(rows, rep)
     abstract = me["abstract"]
-    record: Row = {"id": paper_id, "title": title, "abstract": abstract, "text": f"{title}\n\n{abstract}"}
+    record: Row = {"id": paper_id, "title": title, "abstract": abstract,
+                   "text": f"{title}\n\n{abstract}" if abstract else title}
     record.update(merge_metadata(rows))
+    record.update(merge_bibliographic(rows, rep))
     record["sources"] = sorted(({"file": r["file"], "line": r["line"], "layout": r["layout"]} for r in rows),
                                key=lambda s: (s["file"], s["line"]))
     record["repairs"] = sorted({x for r in rows for x in r["repairs"]})
     record["quality"] = sorted(me["quality"])
-    return record, choice_reason(rows, rep) if len(rows) > 1 else ""
+    return record, choice_reason(rows, rep) if len(rows) > 1 else "", rep
 
 
 def dumps_record(record: Row) -> str:

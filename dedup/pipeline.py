@@ -23,6 +23,7 @@ import numpy as np
 
 from .config import Config, default_workers
 from .errors import UsageError
+from .features import Features
 from .io import atomic_writer
 from .layouts import KnownTitles
 from .prepare import Prepared, prepare_file
@@ -91,41 +92,45 @@ def _prepare_task(task: tuple[str, Config, str, str | None]) -> Prepared:
         _trim_memory()
 
 
-MergeOut = tuple[str, list[dict[str, Any]], dict[str, list[str]]]
+MergeOut = tuple[str, list[dict[str, Any]], dict[str, list[str]], list[tuple[int, int]]]
 
 
-def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], int, bool, int]]]) -> MergeOut:
-    """Merge a chunk of clusters: their corpus lines, report entries, and the ids behind each quality flag."""
+def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], list[int], int, bool, int]]]) -> MergeOut:
+    """Merge a chunk of clusters: their corpus lines, report entries, the ids behind each quality flag, and
+    (cluster position, record index) of each cluster whose chosen copy the merge changed."""
     from .merge import dumps_record, merge_cluster, read_rows
 
     (clusters,) = task
     out: list[str] = []
     entries: list[dict[str, Any]] = []
     flags: dict[str, list[str]] = {}
+    chosen: list[tuple[int, int]] = []
     handles: dict[str, Any] = {}
     try:
-        for paper_id, refs, rep, with_text, pos in clusters:
+        for paper_id, refs, members, rep, with_text, pos in clusters:
             rows = read_rows(refs, handles)
-            record, reason = merge_cluster(paper_id, rows, rep)
+            record, reason, best = merge_cluster(paper_id, rows, rep)
+            if best != rep:
+                chosen.append((pos, members[best]))
             out.append(dumps_record(record) + "\n")
             for flag in record["quality"]:
                 flags.setdefault(flag, []).append(paper_id)
             if len(rows) > 1:
-                members = []
+                ms = []
                 for r in sorted(rows, key=lambda r: (r["file"], r["line"])):
                     m: dict[str, Any] = {"file": r["file"], "line": r["line"], "layout": r["layout"]}
                     if with_text:
                         m["title"], m["abstract"] = r["title"], r["abstract"]
                     m["truncated"] = "truncated" in r["quality"]
                     m["repairs"] = r["repairs"]
-                    members.append(m)
+                    ms.append(m)
                 entries.append({"pos": pos, "id": paper_id, "title": record["title"], "size": len(rows),
-                                "members": members,
-                                "chosen": {"file": rows[rep]["file"], "line": rows[rep]["line"], "reason": reason}})
+                                "members": ms,
+                                "chosen": {"file": rows[best]["file"], "line": rows[best]["line"], "reason": reason}})
     finally:
         for fh in handles.values():
             fh.close()
-    return "".join(out), entries, flags
+    return "".join(out), entries, flags, chosen
 
 
 class Engine:
@@ -236,16 +241,17 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
 
         # -- cluster
         t = time.perf_counter()
-        cat = concat_parts(parts)
-        clusters = find_clusters(cat["sig"], cat["pre"], cat["counts"], cat["akey"], cat["tkey"],
-                                 cat["truncated"], config)
-        del cat["sig"], cat["pre"]
+        feats = concat_parts(parts)
+        clusters = find_clusters(feats, config)
+        feats.sig = feats.pre = np.zeros((0, 0), np.uint32)
+        cat = feats.arrays
+        cat["file"] = feats.file
         timings["cluster"] = time.perf_counter() - t
 
         # -- merge + write
         t = time.perf_counter()
         labels = clusters.labels
-        cl_labels, reps = choose_representatives(labels, cat["truncated"], cat["alen"], cat["nrep"])
+        cl_labels, reps = choose_representatives(labels, cat["kind"], cat["truncated"], cat["alen"], cat["nrep"])
         ids = cluster_ids(labels, cat["tkey"], cl_labels, reps, cat["akey"])
         ranked = _weakest(clusters, cl_labels, ids)
         tasks = _merge_tasks(labels, cl_labels, reps, ids, cat, parts, set(ranked[:REPORT_TEXT_CLUSTERS]))
@@ -257,7 +263,10 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         size = n_clusters = 0
         fragment = os.path.join(tmp, "clusters.json")
         with atomic_writer(output) as out, open(fragment, "w", encoding="utf-8") as frag:
-            for text, got, flags in _progress(engine.map(_merge_task, tasks), len(tasks), "merge+write", quiet):
+            for text, got, flags, chosen in _progress(engine.map(_merge_task, tasks), len(tasks), "merge+write",
+                                                      quiet):
+                for pos, index in chosen:  # the merge may prefer another copy among near-equal ones
+                    reps[pos] = index
                 data = text.encode("utf-8")
                 digest.update(data)
                 size += len(data)
@@ -292,26 +301,22 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
                      rejected=sum(len(p.rejects) for p in parts), sha256=sha, timings=timings, report=rep)
 
 
-def concat_parts(parts: Sequence[Prepared]) -> dict[str, np.ndarray]:
-    """The per-file arrays as one set, in file order. Each file's arrays are released as they are copied,
-    so the signatures are never held twice."""
-    names = ("sig", "pre", "counts", "akey", "tkey", "truncated", "alen", "nrep", "lines", "offsets")
+def concat_parts(parts: Sequence[Prepared]) -> Features:
+    """The per-file features as one set, in file order. The signature matrices are copied straight from the
+    workers' files into one matrix each, so they are never held twice."""
     n = sum(len(p) for p in parts)
-    cat: dict[str, np.ndarray] = {}
-    for name in names:
-        first = parts[0].array(name)
-        cat[name] = np.empty((n, *first.shape[1:]), dtype=first.dtype)
-    cat["file"] = np.empty(n, dtype=np.int64)
-    pos = 0
-    for i, p in enumerate(parts):
-        k = len(p)
-        for name in names:
-            cat[name][pos:pos + k] = p.array(name)
-        cat["file"][pos:pos + k] = i
-        p.sig = p.pre = np.zeros((0, 0), np.uint32)
-        p.titles = []
-        pos += k
-    return cat
+    mats: dict[str, np.ndarray] = {}
+    for name in ("sig", "pre"):
+        first = parts[0].matrix(name) if parts else np.zeros((0, 0), np.uint32)
+        mats[name] = np.empty((n, *first.shape[1:]), dtype=np.uint32)
+        pos = 0
+        for p in parts:
+            mats[name][pos:pos + len(p)] = p.matrix(name)
+            pos += len(p)
+    feats = Features.concat([(p.arrays, p.strings) for p in parts], mats["sig"], mats["pre"])
+    for p in parts:
+        p.strings, p.titles = {}, []
+    return feats
 
 
 def _weakest(clusters: Any, cl_labels: np.ndarray, ids: list[str]) -> list[int]:
@@ -333,16 +338,14 @@ class EdgeIndex:
     """The merged pairs of each cluster, as report edges (``file:line`` ends), looked up by cluster label."""
 
     def __init__(self, clusters: Any, files: Sequence[str], file_idx: np.ndarray, lines: np.ndarray) -> None:
-        from .cluster import SIGNALS
-
-        self.signals = SIGNALS
         self.files, self.file_idx, self.lines = files, file_idx, lines
         edges = clusters.edges
         lab = clusters.labels[edges[:, 0]] if len(edges) else np.zeros(0, np.int64)
         order = np.lexsort((edges[:, 1], edges[:, 0], lab)) if len(edges) else np.zeros(0, np.int64)
         self.lab = lab[order]
         self.pairs = edges[order]
-        self.signal = clusters.edge_signal[order]
+        self.rule = [clusters.edge_rule[k] for k in order.tolist()]
+        self.evidence = [clusters.edge_evidence[k] for k in order.tolist()]
         self.score = clusters.edge_score[order]
 
     def loc(self, i: int) -> str:
@@ -350,9 +353,12 @@ class EdgeIndex:
 
     def edges(self, label: int) -> list[dict[str, Any]]:
         lo, hi = np.searchsorted(self.lab, [label, label + 1])
-        return [{"a": self.loc(a), "b": self.loc(b), "signal": self.signals[s], "score": float(sc)}
-                for (a, b), s, sc in zip(self.pairs[lo:hi].tolist(), self.signal[lo:hi].tolist(),
-                                         self.score[lo:hi].tolist(), strict=True)]
+        from .decide import signal_of
+
+        return [{"a": self.loc(a), "b": self.loc(b), "signal": signal_of(rule), "rule": rule, "score": float(sc),
+                 "evidence": ev}
+                for (a, b), rule, sc, ev in zip(self.pairs[lo:hi].tolist(), self.rule[lo:hi],
+                                                self.score[lo:hi].tolist(), self.evidence[lo:hi], strict=True)]
 
 
 def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, ids: list[str],
@@ -371,7 +377,7 @@ def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, id
         members = order[starts[c]:ends[c]]
         refs = [(spills[file_idx[m]], int(offsets[m])) for m in members.tolist()]
         rep_pos = int(np.flatnonzero(members == reps[c])[0])
-        chunk.append((ids[c], refs, rep_pos, c in with_text, c))
+        chunk.append((ids[c], refs, members.tolist(), rep_pos, c in with_text, c))
         if len(chunk) >= MERGE_CHUNK:
             tasks.append((chunk,))
             chunk = []

@@ -8,18 +8,21 @@ whatever the corpus size; the merge stage reads records back from the spill by o
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import xxhash
 
+from .abstracts import KINDS, NOT_ABSTRACT, abstract_kind, clean_abstract
 from .canonical import canonicalize_with_repairs, key_of_canonical
 from .config import Config
+from .features import FeatureBuilder, is_generic_title, key_hash, title_key
 from .layouts import KnownTitles
 from .read import read_file
-from .records import Reject
+from .records import RawRecord, Reject
 
 #: Ellipses that listing pages put at the end of a cut abstract.
 ELLIPSES = ("…", "...")
@@ -36,50 +39,41 @@ REPAIR_EXAMPLES = 3
 
 #: Spill row fields, in order.
 SPILL_FIELDS = ("title", "abstract", "file", "line", "layout", "authors", "date", "upvotes", "organization",
-                "repairs", "quality", "title_repairs")
+                "repairs", "quality", "title_repairs", "kind", "bib")
+#: Bibliographic fields carried to the corpus when any copy had them (the spill row's ``bib`` dict).
+BIB_FIELDS = ("author_names", "year", "arxiv_id", "doi", "url", "venue", "volume", "number", "pages", "entry_type",
+              "source_id", "metadata")
 
 
 @dataclass
 class Prepared:
-    """What a worker sends back for one file: arrays indexed by the file's record order."""
+    """What a worker sends back for one file: feature arrays indexed by the file's record order."""
 
     path: str
     layout: str
     rejects: list[Reject]
     spill: str
-    offsets: np.ndarray  # int64 byte offset of each record's spill line
-    lines: np.ndarray  # int64 source line
-    sig: np.ndarray  # (n, num_perm) uint32, or empty when saved to ``<spill>.sig.npy`` (see :meth:`array`)
-    pre: np.ndarray  # (n, PREFIX_PERM) uint32, or empty when saved to ``<spill>.pre.npy``
-    counts: np.ndarray  # int64 distinct shingles of the abstract key
-    akey: np.ndarray  # uint64 hash of the abstract key
-    tkey: np.ndarray  # uint64 hash of the title key
-    truncated: np.ndarray  # bool
-    alen: np.ndarray  # int64 characters of the clean abstract
-    nrep: np.ndarray  # int64 repairs applied
+    arrays: dict[str, np.ndarray]  # see dedup.features.ARRAYS
+    strings: dict[str, list[str]]  # see dedup.features.STRINGS
     titles: list[str] = field(default_factory=list)
     repair_counts: Counter[str] = field(default_factory=Counter)
     repair_examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __len__(self) -> int:
-        return len(self.lines)
+        return len(self.arrays["lines"])
 
-    def array(self, name: str) -> np.ndarray:
-        """One of the arrays; the signature matrices are read (memory-mapped) from the spill folder when
-        the worker saved them there instead of sending them through a pipe."""
-        value: np.ndarray = getattr(self, name)
-        if name in ("sig", "pre") and value.size == 0 and len(self):
-            return np.load(f"{self.spill}.{name}.npy", mmap_mode="r")
-        return value
+    @property
+    def lines(self) -> np.ndarray:
+        return self.arrays["lines"]
 
+    @property
+    def offsets(self) -> np.ndarray:
+        return self.arrays["offsets"]
 
-def key_hash(key: str) -> int:
-    """A stable 64-bit hash of a dedup key (xxh3), never Python's ``hash()``.
-
-    >>> key_hash("a b") == key_hash("a b") != key_hash("a c")
-    True
-    """
-    return xxhash.xxh3_64_intdigest(key.encode("utf-8"))
+    def matrix(self, name: str) -> np.ndarray:
+        """A signature matrix (``sig`` or ``pre``), memory-mapped from where the worker saved it beside the
+        spill (never pickled through a pipe)."""
+        return np.load(f"{self.spill}.{name}.npy", mmap_mode="r")
 
 
 def excerpt_change(before: str, after: str, width: int = 40) -> tuple[str, str]:
@@ -116,62 +110,92 @@ def strip_ellipsis(abstract: str) -> tuple[str, bool]:
     return abstract, False
 
 
+_WORD_RE = re.compile(r"[^\W_]+")
+
+
+def _hash_opt(value: str | None) -> int:
+    return key_hash(value) if value else 0
+
+
+def record_features(rec: RawRecord, title: str, abstract: str, kind: str, cut: bool, arxiv: str | None,
+                    names: Sequence[str]) -> tuple[dict[str, int | bool], dict[str, str]]:
+    """The decision's per-record values and strings (see :data:`dedup.features.ARRAYS` and ``STRINGS``)."""
+    from .metadata import author_key, page_start, venue_key
+
+    tkey = title_key(title)
+    values: dict[str, int | bool] = {
+        "lines": rec.source.line, "tkey": key_hash(tkey), "truncated": cut, "kind": KINDS.index(kind),
+        "twords": min(len(_WORD_RE.findall(title)), 32767), "generic": is_generic_title(tkey),
+        "doi": _hash_opt(rec.doi), "arxiv": _hash_opt(arxiv), "year": rec.year or 0,
+        "volume": _hash_opt(page_start(rec.volume)),
+    }
+    strings = {"title_keys": tkey, "venue_keys": venue_key(rec.venue) or "", "page_keys": page_start(rec.pages) or "",
+               "author_keys": author_key(names), "dois": rec.doi or ""}
+    return values, strings
+
+
 def prepare_file(path: str, config: Config, spill: str, known_titles: KnownTitles | None = None) -> Prepared:
     """Read, canonicalize, key and sign every record of one dump; spill the clean records to ``spill``."""
+    from .metadata import arxiv_from_text
     from .signatures import prefix_signatures, signatures
 
     res = read_file(path, known_titles or ())
-    n = len(res.records)
-    offsets = np.zeros(n, dtype=np.int64)
-    lines = np.zeros(n, dtype=np.int64)
     akeys: list[str] = []
-    tkeys = np.zeros(n, dtype=np.uint64)
-    akh = np.zeros(n, dtype=np.uint64)
-    truncated = np.zeros(n, dtype=bool)
-    alen = np.zeros(n, dtype=np.int64)
-    nrep = np.zeros(n, dtype=np.int64)
+    builder = FeatureBuilder()
     repair_counts: Counter[str] = Counter()
     examples: dict[str, list[dict[str, Any]]] = {}
     titles: list[str] = []
     pos = 0
     with open(spill, "w", encoding="utf-8", newline="\n") as out:
-        for i, rec in enumerate(res.records):
+        for rec in res.records:
             title, t_rep = canonicalize_with_repairs(rec.title)
-            abstract, a_rep = canonicalize_with_repairs(rec.abstract)
+            cleaned = clean_abstract(rec.abstract)
+            abstract, a_rep = canonicalize_with_repairs(cleaned.text) if cleaned.text else ("", ())
             body, cut = strip_ellipsis(abstract)
-            akey = key_of_canonical(body)
+            cut = cut or cleaned.cut
+            kind = abstract_kind(body, title)
+            akey = key_of_canonical(body) if kind not in NOT_ABSTRACT else ""
             if cut:  # the cut may fall inside a word: its last token is not evidence
                 akey = akey.rsplit(" ", 1)[0] if " " in akey else akey
-            tkey = key_of_canonical(title)
-            repairs = sorted(set(rec.repairs) | set(t_rep) | set(a_rep))
-            quality = []
+            names = rec.author_names or tuple(cleaned.names)
+            arxiv = rec.arxiv_id or cleaned.arxiv_id or (arxiv_from_text(abstract) if kind == "links" else None)
+            repairs = sorted(set(rec.repairs) | set(t_rep) | set(a_rep) | set(cleaned.repairs))
+            quality = list(rec.quality)
             if rec.split_confidence < SPLIT_CONFIDENCE:
                 quality.append("uncertain-split")
-            if len(abstract) < SHORT_ABSTRACT:
+            if kind == "none":
+                quality.append("no-abstract")
+            elif kind in NOT_ABSTRACT:
+                quality.append("not-abstract")
+            elif len(abstract) < SHORT_ABSTRACT:
                 quality.append("short-abstract")
             if cut:
                 quality.append("truncated")
             for name, before, after, fld in ((r, rec.title, title, "title") for r in t_rep):
                 _count_example(repair_counts, examples, name, before, after, fld, path, rec.source.line)
-            for name in a_rep:
+            for name in [*a_rep, *cleaned.repairs]:
                 _count_example(repair_counts, examples, name, rec.abstract, abstract, "abstract", path,
                                rec.source.line)
             for name in rec.repairs:  # the reader's own repairs (page furniture glued to the title)
                 _count_example(repair_counts, examples, name, "[page furniture]" + rec.title, title, "title",
                                path, rec.source.line)
-            row = [title, abstract, rec.source.file, rec.source.line, rec.source.layout, rec.authors, rec.date,
-                   rec.upvotes, rec.organization, repairs, quality, list(t_rep)]
+            bib = {k: v for k in BIB_FIELDS if (v := getattr(rec, k)) not in (None, (), {}, "")}
+            if names and "author_names" not in bib:
+                bib["author_names"] = list(names)
+            if arxiv and "arxiv_id" not in bib:
+                bib["arxiv_id"] = arxiv
+            if "author_names" in bib:
+                bib["author_names"] = list(bib["author_names"])
+            authors = rec.authors if rec.authors is not None else (len(names) or None)
+            row = [title, abstract, rec.source.file, rec.source.line, rec.source.layout, authors, rec.date,
+                   rec.upvotes, rec.organization, repairs, sorted(quality), list(t_rep), kind, bib]
             line = json.dumps(row, ensure_ascii=False) + "\n"
             out.write(line)
-            offsets[i] = pos
+            values, strings = record_features(rec, title, body, kind, cut, arxiv, names)
+            values.update(offsets=pos, akey=key_hash(akey), alen=len(body), nrep=len(repairs))
+            builder.add(values, strings)
             pos += len(line.encode("utf-8"))
-            lines[i] = rec.source.line
             akeys.append(akey)
-            tkeys[i] = key_hash(tkey)
-            akh[i] = key_hash(akey)
-            truncated[i] = cut
-            alen[i] = len(body)
-            nrep[i] = len(repairs)
             if res.layout != "oneline":
                 titles.append(rec.title)  # raw: one-line bodies are matched before any repair
     sig, counts = signatures(akeys, num_perm=config.num_perm, ngram=config.ngram, seed=config.seed)
@@ -181,10 +205,10 @@ def prepare_file(path: str, config: Config, spill: str, known_titles: KnownTitle
     # matrix, so they are never held twice nor pickled through a pipe
     np.save(f"{spill}.sig.npy", sig)
     np.save(f"{spill}.pre.npy", pre)
-    empty = np.zeros((0, 0), np.uint32)
-    return Prepared(path=path, layout=res.layout, rejects=res.rejects, spill=spill, offsets=offsets, lines=lines,
-                    sig=empty, pre=empty, counts=counts.astype(np.int64), akey=akh, tkey=tkeys,
-                    truncated=truncated, alen=alen, nrep=nrep, titles=titles, repair_counts=repair_counts,
+    arrays = builder.arrays()
+    arrays["counts"] = counts.astype(np.int64)
+    return Prepared(path=path, layout=res.layout, rejects=res.rejects, spill=spill, arrays=arrays,
+                    strings=builder.strings, titles=titles, repair_counts=repair_counts,
                     repair_examples=examples)
 
 

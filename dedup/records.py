@@ -36,21 +36,42 @@ class RawRecord:
     """
 
     title: str
+    #: ``""`` for a title-only record (a paper, flagged ``no-abstract``)
     abstract: str
     source: Source
+    #: the author count (given, or the number of names)
     authors: int | None = None
     date: str | None = None
     upvotes: int | None = None
     organization: str | None = None
+    #: bibliographic fields of JSON Lines records (see docs/design.md "Inputs"); identifiers normalised
+    author_names: tuple[str, ...] = ()
+    year: int | None = None
+    arxiv_id: str | None = None
+    doi: str | None = None
+    url: str | None = None
+    venue: str | None = None
+    volume: str | None = None
+    number: str | None = None
+    pages: str | None = None
+    entry_type: str | None = None
+    #: the source's own id for the record
+    source_id: str | None = None
+    #: fields the tool does not know, kept as they were
+    metadata: dict[str, Any] = field(default_factory=dict)
     split: str = "layout"
     split_confidence: float = 1.0
     #: repairs the reader made (``furniture.glued``: page furniture removed from the title)
     repairs: tuple[str, ...] = ()
+    #: quality flags the reader set (``invalid-metadata``: a field's value was not valid and was dropped)
+    quality: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["source"] = self.source.to_dict()
         d["repairs"] = list(self.repairs)
+        d["author_names"] = list(self.author_names)
+        d["quality"] = list(self.quality)
         return d
 
 

@@ -60,8 +60,6 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
                  reps: np.ndarray, cl_labels: np.ndarray, quality: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Assemble the report dict from the stages' results. Its ``clusters`` is :data:`CLUSTERS_PLACEHOLDER`:
     the clusters (there may be millions) are streamed to the JSON by :func:`write_report`."""
-    from .lsh import choose_bands
-
     files = [p.path for p in parts]
     file_idx = cat["file"]
     lines = cat["lines"]
@@ -87,8 +85,15 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
     shared = (inc.T @ inc).tolist()
     del inc
 
-    near = [{"a": where(a), "b": where(b), "signal": "jaccard", "score": float(s)}
+    from .decide import signal_of
+
+    near = [{"a": where(a), "b": where(b), "signal": "abstract_jaccard", "rule": "no-evidence", "score": float(s)}
             for (a, b), s in zip(clusters.near.tolist(), clusters.near_score.tolist(), strict=True)]
+    uncertain = [{"a": where(a), "b": where(b), "signal": signal_of(rule), "rule": rule, "score": float(s),
+                  "evidence": ev}
+                 for (a, b), rule, s, ev in zip(clusters.uncertain.tolist(), clusters.uncertain_rule,
+                                                clusters.uncertain_score.tolist(), clusters.uncertain_evidence,
+                                                strict=True)]
 
     repair_counts: Counter[str] = Counter()
     examples: dict[str, list[dict[str, Any]]] = {}
@@ -99,8 +104,7 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
     repairs = {name: {"count": repair_counts[name], "examples": examples.get(name, [])[:3]}
                for name in sorted(repair_counts)}
 
-    bands, rows = choose_bands(config.threshold, config.num_perm) if config.bands is None else (
-        config.bands, config.num_perm // config.bands)
+    bands, rows = config.band_split()
     cfg = config.to_dict()
     cfg.pop("workers", None)
     cfg.pop("extra", None)
@@ -121,11 +125,13 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
             "rejected": sum(f["rejected"] for f in per_file),
             "clusters": n_clusters,
             "candidates": int(clusters.candidates),
+            "uncertain": int(clusters.uncertain_total),
         },
         "files": per_file,
         "overlap": {"files": files, "shared": shared},
         "clusters": CLUSTERS_PLACEHOLDER,
         "near_misses": near,
+        "uncertain": uncertain,
         "repairs": repairs,
         "quality": {k: quality[k] for k in sorted(quality)},
         "rejects": [r.to_dict() for r in rejects],
@@ -137,7 +143,6 @@ def write_report(report: dict[str, Any], clusters_fragment: str, listed: list[di
     """Write the JSON report (its clusters streamed from ``clusters_fragment``, the comma-separated JSON of
     every cluster in id order) and the HTML report (``listed``: the clusters it shows; ``clusters``: the
     cluster stage's result, for the scores of every merge) atomically."""
-    from .cluster import SIGNALS
     from .report_html import LargeReport, render_html
     from .schema import check_accounting
 
@@ -154,7 +159,7 @@ def write_report(report: dict[str, Any], clusters_fragment: str, listed: list[di
         # too many clusters to hold: the page lists the weakest ones and checks what it holds
         rest = {k: v for k, v in view.items() if k != "clusters"}
         large = LargeReport(clusters_total=total, merged_scores=clusters.edge_score.tolist(),
-                            merged_signals=[SIGNALS[i] for i in clusters.edge_signal.tolist()],
+                            merged_signals=list(clusters.edge_rule),
                             accounting=check_accounting(rest))
     with atomic_writer(html_path) as fh:
         fh.write(render_html(view, large=large))

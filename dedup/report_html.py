@@ -54,7 +54,9 @@ DIFF_AUTOJUNK_WORDS = 2000
 
 MERGED_COLOR = "#2b6cb0"
 NEAR_COLOR = "#dd6b20"
-SIGNALS = ("exact", "jaccard", "containment", "title")
+#: Colour class of each deciding rule (dedup.decide.RULES); others are grey.
+RULE_CLASS = {"identifier": "exact", "abstract": "jaccard", "title+containment": "containment",
+              "title+abstract": "title", "title": "title", "similar-title+metadata": "title"}
 
 
 def esc(value: object) -> str:
@@ -358,7 +360,7 @@ def _capped(total: int, shown: int, what: str) -> str:
 
 
 def _signal(sig: str) -> str:
-    known = sig if sig in SIGNALS else "other"
+    known = RULE_CLASS.get(sig, "other")
     return f'<span class="sig sig-{known}">{esc(sig)}</span>'
 
 
@@ -463,7 +465,7 @@ def _scores_section(report: dict[str, Any], merged_scores: Sequence[float] | Non
     threshold = config.get("threshold")
     svg = histogram_svg(merged, near_scores, threshold if isinstance(threshold, int | float) else None)
     by_signal: Counter[str] = Counter(merged_signals if merged_signals is not None else (
-        e["signal"] for c in clusters for e in c.get("edges", [])))
+        e["rule"] for c in clusters for e in c.get("edges", [])))
     counts = ", ".join(f"{_signal(s)} {fmt_int(n)}" for s, n in sorted(by_signal.items())) or "none"
     others = "; ".join(f"{k} {esc(config[k])}" for k in ("containment", "title_jaccard") if k in config)
     return ('<section id="scores"><h2>Similarity scores</h2>'
@@ -480,7 +482,7 @@ def _min_score(cluster: dict[str, Any]) -> float:
 
 
 def _cluster_summary(c: dict[str, Any], weakest: float) -> str:
-    sigs = Counter(e["signal"] for e in c.get("edges", []))
+    sigs = Counter(e["rule"] for e in c.get("edges", []))
     badges = " ".join(_signal(s) + (f" ×{n}" if n > 1 else "") for s, n in sorted(sigs.items()))
     return (f'<summary><span class="c-title">{esc(c["title"])}</span><span class="c-size">{c["size"]}</span>'
             f'<span class="c-sig">{badges}</span><span class="c-score">{fmt_score(weakest)}</span>'
@@ -488,7 +490,7 @@ def _cluster_summary(c: dict[str, Any], weakest: float) -> str:
 
 
 def _edges_table(c: dict[str, Any]) -> str:
-    rows = [(f"<code>{esc(e['a'])}</code>", f"<code>{esc(e['b'])}</code>", _signal(e["signal"]),
+    rows = [(f"<code>{esc(e['a'])}</code>", f"<code>{esc(e['b'])}</code>", _signal(e["rule"]),
              fmt_score(e["score"])) for e in c.get("edges", [])]
     return _table(("copy", "copy", "signal", "score"), rows, "edges")
 
@@ -570,7 +572,7 @@ def _clusters_section(report: dict[str, Any], max_diff: int, max_rows: int, tota
 
 def _near_section(report: dict[str, Any]) -> str:
     near = report.get("near_misses", [])
-    rows = [(f"<code>{esc(e['a'])}</code>", f"<code>{esc(e['b'])}</code>", _signal(e["signal"]),
+    rows = [(f"<code>{esc(e['a'])}</code>", f"<code>{esc(e['b'])}</code>", _signal(e["rule"]),
              fmt_score(e["score"])) for e in near[:MAX_TABLE_ROWS]]
     body = _table(("copy", "copy", "signal", "score"), rows, "num") if near else (
         '<p class="muted">No candidate pair was rejected.</p>')

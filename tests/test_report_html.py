@@ -91,9 +91,11 @@ def _set(path: tuple[Any, ...], value: Any) -> Any:
 BROKEN = {
     "missing top-level key": (_del(("totals",)), "report: 'totals' is a required property"),
     "missing member key": (_del(("clusters", 0, "members", 0, "truncated")), "report.clusters[0].members[0]"),
-    "bad signal": (_set(("clusters", 0, "edges", 0, "signal"), "fuzzy"),
+    "bad signal": (_set(("clusters", 0, "edges", 0, "signal"), "fuzzy match!"),
                    "report.clusters[0].edges[0].signal"),
-    "bad near-miss signal": (_set(("near_misses", 0, "signal"), "minhash"), "report.near_misses[0].signal"),
+    "bad near-miss signal": (_set(("near_misses", 0, "signal"), "min hash"), "report.near_misses[0].signal"),
+    "edge without its rule": (_del(("clusters", 0, "edges", 0, "rule")), "report.clusters[0].edges[0]"),
+    "evidence as text": (_set(("uncertain", 0, "evidence", "opening"), "high"), "report.uncertain[0].evidence"),
     "short sha256": (_set(("corpus", "sha256"), "abc123"), "report.corpus.sha256"),
     "upper-case sha256": (_set(("corpus", "sha256"), "A" * 64), "report.corpus.sha256"),
     "location without line": (_set(("clusters", 0, "edges", 0, "a"), CARDS), "report.clusters[0].edges[0].a"),
@@ -128,17 +130,17 @@ def test_schema_allows_new_config_keys_and_null_bands(report: dict[str, Any]) ->
 
 def test_schema_error_message_is_readable_and_capped(report: dict[str, Any]) -> None:
     for e in report["near_misses"]:
-        e["signal"] = "fuzzy"
+        e["signal"] = "fuzzy match!"
     for c in report["clusters"]:
         for e in c["edges"]:
-            e["signal"] = "fuzzy"
+            e["signal"] = "fuzzy match!"
     for f in report["files"]:
         f["read"] = -1
     with pytest.raises(ReportSchemaError) as info:
         validate_report(report)
     message = str(info.value)
     assert message.startswith("report does not match the dedup-report/1 schema (")
-    assert "'fuzzy' is not one of ['exact', 'jaccard', 'containment', 'title']" in message
+    assert "'fuzzy match!' does not match" in message
     assert "… and " in message and len(message.splitlines()) == 12
 
 
@@ -290,8 +292,8 @@ def big_report(n_clusters: int) -> dict[str, Any]:
         c["edges"][0]["score"] = round(0.5 + (i % 500) / 1000, 3)
         clusters.append(c)
     r["clusters"] = clusters
-    r["near_misses"] = [{"a": f"{CARDS}:{i + 1}", "b": f"{PAIRS}:{i + 1}", "signal": "jaccard",
-                         "score": round(0.79 - i / 10**6, 6)} for i in range(20_000)]
+    r["near_misses"] = [{"a": f"{CARDS}:{i + 1}", "b": f"{PAIRS}:{i + 1}", "signal": "abstract_jaccard",
+                         "rule": "no-evidence", "score": round(0.79 - i / 10**6, 6)} for i in range(20_000)]
     return r
 
 
@@ -320,12 +322,13 @@ def test_explain_a_cluster(report: dict[str, Any]) -> None:
     assert "      chosen: longest complete abstract\n" in text
     assert f"    {ONELINE}:3 [oneline]  Scaling Laws" in text
     assert "      repairs: oneline.split\n      truncated\n" in text
-    assert f"  {CARDS}:57  <->  {PAIRS}:7   jaccard     0.871 (cut-off threshold 0.8)" in text
-    assert f"  {CARDS}:57  <->  {ONELINE}:3   containment 0.962 (cut-off containment 0.9)" in text
+    assert f"  {CARDS}:57  <->  {PAIRS}:7   abstract: abstract_jaccard 0.871 (cut-off threshold 0.8)" in text
+    assert (f"  {CARDS}:57  <->  {ONELINE}:3   title+containment: containment 0.962 (cut-off containment 0.9)"
+            in text)
     assert "Repairs: mojibake.utf8, oneline.split" in text
     assert "Quality flags: uncertain-split" in text
     exact = explain(report, paper_id("Rethinking Pretraining as a Bridge from ANNs to SNNs"))
-    assert "exact       1.000\n" in exact
+    assert "abstract: abstract_jaccard 1.000" in exact
 
 
 def test_explain_a_paper_with_one_source(report: dict[str, Any]) -> None:
@@ -340,7 +343,7 @@ def test_explain_a_paper_with_one_source(report: dict[str, Any]) -> None:
                     "Repairs: latex.times\n"
                     "Quality flags: none\n"
                     "Checked and not merged (near misses):\n"
-                    f"  {CARDS}:150  <->  {PAIRS}:60   jaccard     0.740 (cut-off threshold 0.8)\n")
+                    f"  {CARDS}:150  <->  {PAIRS}:60   no-evidence: abstract_jaccard 0.740 (cut-off threshold 0.8)\n")
 
 
 def test_explain_unknown_id_raises_key_error(report: dict[str, Any]) -> None:
