@@ -51,7 +51,7 @@ _COMMENT_RE = re.compile(
     r"(?:accepted|to appear|published|presented|submitted|under review|camera[- ]ready)\b)", re.IGNORECASE)
 # "T Li, B Lin, S Wang- arXiv preprint arXiv:2512.21681, 2025" (a Scholar alert's byline, ending in a year)
 _BYLINE_RE = re.compile(
-    r"^\s*(?P<names>(?:[A-Z]{1,3}\s+[^\W\d_][^\s,]*(?:\s[^\W\d_][^\s,]*)?(?:,\s*|…\s*|\s*(?=-)))+)"
+    r"^\s*(?P<names>(?:[A-Z]{1,3}\s+[^\W\d_][^\s,]*(?:\s[^\W\d_][^\s,]*){0,3}(?:,\s*|…\s*|\s*(?=-)))+)"
     r"\s*(?:…\s*)?-\s*(?P<venue>[^\n]{0,200}?),?\s*(?P<year>(?:19|20)\d\d)\s*(?:\n|$)")
 # the alert's own text after the snippet: the footer, and the "Cites:" line of citation alerts
 _FOOTER_RE = re.compile(r"\s*(?:\n\s*Cites:[^\n]*)?\s*\n\s*This message was sent by Google Scholar\b.*\Z",
@@ -88,6 +88,8 @@ def clean_abstract(text: str) -> Cleaned:
     'Retrieval-Augmented Code Generation is increasingly\\nadopted. This paper conducts the first systematic'
     >>> c.repairs, c.names, c.arxiv_id, c.cut
     (['abstract.byline', 'abstract.footer'], ['T Li', 'B Lin'], '2512.21681', True)
+    >>> clean_abstract("Y Cha, A van der Hoek- arXiv preprint arXiv, 2025\nThe workplace poses challenges.").names
+    ['Y Cha', 'A van der Hoek']
     >>> clean_abstract("We prove it.").text
     'We prove it.'
     """

@@ -1,0 +1,102 @@
+"""Identifiers, names and bibliographic fields: normalisation rules that hold for any input (hypothesis) and
+the JSON Lines contract through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dedup.abstracts import abstract_kind, clean_abstract
+from dedup.features import is_generic_title, title_key
+from dedup.metadata import (authors_compare, normalize_arxiv, normalize_doi, page_start, venues_compare,
+                            year_of)
+
+ROOT = Path(__file__).resolve().parents[1]
+suffix = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._;()/", min_size=1,
+                 max_size=30).filter(lambda s: s[-1] not in ".;)/" and s[0] not in "/")
+
+
+@given(st.integers(1000, 99999), suffix, st.sampled_from(["", "doi:", "https://doi.org/", "http://dx.doi.org/"]))
+def test_doi_is_one_form_however_written(prefix_num: int, rest: str, resolver: str) -> None:
+    doi = f"10.{prefix_num}/{rest}"
+    got = normalize_doi(resolver + doi.upper())
+    assert got == normalize_doi(doi.lower()) == normalize_doi(got or "")
+    assert got is None or got == got.lower()
+
+
+@given(st.integers(7, 29), st.integers(1, 12), st.integers(1, 99999), st.integers(1, 9))
+def test_arxiv_versions_are_one_id(yy: int, mm: int, num: int, version: int) -> None:
+    ident = f"{yy:02d}{mm:02d}.{num:05d}"
+    assert normalize_arxiv(f"arXiv:{ident}v{version}") == normalize_arxiv(f"https://arxiv.org/abs/{ident}") == ident
+
+
+@given(st.integers(1600, 2100), st.integers(1, 12), st.integers(1, 28))
+def test_year_of_a_date(y: int, m: int, d: int) -> None:
+    assert year_of(f"{y}-{m:02d}-{d:02d}") == year_of(str(y)) == year_of(y) == y
+
+
+@given(st.text(min_size=1, max_size=60))
+def test_title_key_ignores_case_and_database_annotations(title: str) -> None:
+    assert title_key(title.upper()) == title_key(title.lower()) or not title.isascii()
+    if title_key(title).strip():
+        assert title_key(f"{title} [Review] [45 refs]") == title_key(title) or "[" in title or "]" in title
+
+
+def test_generic_titles() -> None:
+    for t in ("Editorial", "Reply", "Erratum", "Preface", "Correction", "Introduction", "Letter to the editor"):
+        assert is_generic_title(title_key(t)), t
+    assert not is_generic_title(title_key("An introduction to spectral graph theory"))
+
+
+def test_pages_venues_authors() -> None:
+    assert page_start("10-Jun") is None  # a spreadsheet's date, not a page range
+    assert page_start("2556-8") == page_start("2556-2558") == "2556"
+    assert venues_compare("j mol cell cardiol", "journal molecular cellular cardiology") >= 0
+    assert venues_compare("pediatric transplantation", "pediatric nephrology") == -1
+    assert authors_compare("haller|milford", "haller|milford") == 1
+    assert authors_compare("smith|doe", "garcia|chen") == -1
+
+
+def test_abstract_kinds_and_cleaning() -> None:
+    assert abstract_kind("This is an automated message from the Librarian Bot. I found the following papers "
+                         "similar to this paper.") == "comment"
+    c = clean_abstract("J Quantrill, N Khajehnouri- arXiv preprint arXiv:2601.00559, 2026\nSmart home IoT "
+                       "platforms rely on rules.\n \nThis message was sent by Google Scholar because you're "
+                       "following new citations")
+    assert c.text == "Smart home IoT platforms rely on rules." and c.arxiv_id == "2601.00559" and c.cut
+
+
+def test_jsonl_contract_through_the_cli(tmp_path: Path) -> None:
+    """Title-only records are papers; names, identifiers and unknown fields reach the corpus; copies that
+    agree on a DOI merge and keep what each had."""
+    dump = tmp_path / "export.jsonl"
+    rows = [
+        {"title": "Design Theory for Market Surveillance Systems", "authors": "Li, Xin and Sun, Sherry X.",
+         "year": "2015", "doi": "https://doi.org/10.1080/07421222.2015.1063312", "venue": "J Manage Inform Syst",
+         "pages": "278--313", "entry_type": "article", "isbn": "0742-1222"},
+        {"title": "Design theory for market surveillance systems.", "authors": ["Xin Li", "Sherry X. Sun"],
+         "doi": "10.1080/07421222.2015.1063312", "volume": 32, "database": "WoS"},
+        {"title": "A Title-Only Record About Something Else Entirely", "year": 2019},
+    ]
+    dump.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "corpus.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "dedup", "run", str(dump), "-o", str(out), "--quiet"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    corpus = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert len(corpus) == 2
+    merged = next(r for r in corpus if len(r["sources"]) == 2)
+    assert merged["doi"] == "10.1080/07421222.2015.1063312"
+    assert merged["title"] == "Design Theory for Market Surveillance Systems"  # natural case, no stray dot
+    assert merged["year"] == 2015 and merged["volume"] == "32" and merged["pages"] == "278--313"
+    assert merged["metadata"] == {"database": "WoS", "isbn": "0742-1222"}
+    alone = next(r for r in corpus if len(r["sources"]) == 1)
+    assert alone["abstract"] == "" and alone["text"] == alone["title"] and "no-abstract" in alone["quality"]
+    report = json.loads(out.with_name("corpus.report.json").read_text(encoding="utf-8"))
+    (cluster,) = report["clusters"]
+    assert cluster["edges"][0]["rule"] == "identifier" and cluster["edges"][0]["evidence"]["identifier"] == 1.0
