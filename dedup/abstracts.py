@@ -88,7 +88,7 @@ def clean_abstract(text: str) -> Cleaned:
     'Retrieval-Augmented Code Generation is increasingly\\nadopted. This paper conducts the first systematic'
     >>> c.repairs, c.names, c.arxiv_id, c.cut
     (['abstract.byline', 'abstract.footer'], ['T Li', 'B Lin'], '2512.21681', True)
-    >>> clean_abstract("Y Cha, A van der Hoek- arXiv preprint arXiv, 2025\nThe workplace poses challenges.").names
+    >>> clean_abstract("Y Cha, A van der Hoek- arXiv preprint arXiv, 2025\\nThe workplace poses challenges.").names
     ['Y Cha', 'A van der Hoek']
     >>> clean_abstract("We prove it.").text
     'We prove it.'

@@ -124,7 +124,8 @@ RULES: tuple[Rule, ...] = (
     Rule("metadata-conflict", DIFFERENT, "years far apart, different first authors, two venues, or two pages "
          "in one venue", lambda t: t["against"]),
     Rule("abstract, titles differ", UNCERTAIN, "abstracts that match under titles that do not, and no first "
-         "page in common (a translated title, or one text filed under two papers)", lambda t: t["abstract_match"] & t["titles_unrelated"] & ~t["same_page"]),
+         "page in common (a translated title, or one text filed under two papers)",
+         lambda t: t["abstract_match"] & t["titles_unrelated"] & ~t["same_page"]),
     Rule("abstract", SAME, "abstracts that match (Jaccard >= threshold)", lambda t: t["abstract_match"]),
     Rule("title+containment", SAME, "the title agrees and the shorter abstract is contained in the longer "
          "(a cut copy, or a sentence glued on)", lambda t: t["title_agree"] & t["contained"] & ~t["generic"]),

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from dedup.abstracts import abstract_kind, clean_abstract
 from dedup.features import is_generic_title, title_key
-from dedup.metadata import (authors_compare, normalize_arxiv, normalize_doi, page_start, venues_compare,
-                            year_of)
+from dedup.metadata import authors_compare, normalize_arxiv, normalize_doi, page_start, venues_compare, year_of
 
 ROOT = Path(__file__).resolve().parents[1]
 suffix = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._;()/", min_size=1,
