@@ -112,7 +112,9 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("identifier", SAME, "a DOI or arXiv id in common", lambda t: t["id_same"]),
+    Rule("identifier", SAME, "a DOI or arXiv id in common (unless the titles are plainly different or the first "
+         "pages differ: then the DOI is a collection's, a supplement of conference abstracts)",
+         lambda t: t["id_same"]),
     Rule("identifier-alias", SAME, "different DOIs, but one article by its bibliographic coordinates: the title "
          "agrees, and the same first page, venue, year and first author (a publisher re-registered the DOI)",
          lambda t: t["id_conflict"] & t["coordinates"]),

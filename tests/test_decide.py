@@ -71,3 +71,12 @@ def test_candidates_find_every_golden_pair_worth_finding(tmp_path: Path) -> None
 def test_signals_are_registered_once_with_docs() -> None:
     assert len(SIGNALS) == len(set(SIGNALS)) >= 8
     assert all(s.doc and s.name == name for name, s in SIGNALS.items())
+
+
+def test_readme_lists_every_rule_in_order() -> None:
+    """The README's table is the decision a person reads: it must be the code's, rule for rule."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    rows = [line for line in readme.splitlines() if line.startswith("| ") and "` | " in line and
+            line.split("|")[1].strip().isdigit()]
+    assert [row.split("`")[1] for row in rows] == [r.name for r in RULES]
+    assert all(OUTCOMES[r.outcome] in row and r.text in row for r, row in zip(RULES, rows, strict=True))
