@@ -170,15 +170,20 @@ def _rank(row: Row) -> tuple[int, bool]:
 
 def refine_choice(rows: Sequence[Row], rep: int) -> int:
     """Among the copies as good as ``rows[rep]`` (same kind rank, as complete, within :data:`NEAR_EQUAL` of its
-    length), the one whose words the other copies confirm most; ties keep ``rep``.
+    length), the one whose words the other copies confirm most; then one whose title kept its case (a scrape
+    that lower-cased the title mangled the rest too); then the fewest repairs; ties keep ``rep``.
 
-    >>> rows = [{"abstract": "we study the moon and its tides", "kind": "abstract", "quality": [], "repairs": []},
-    ...         {"abstract": "we study the mon and its tides", "kind": "abstract", "quality": [], "repairs": []},
-    ...         {"abstract": "we study the moon and its tide", "kind": "abstract", "quality": [], "repairs": []}]
+    >>> row = {"title": "The Moon", "kind": "abstract", "quality": [], "repairs": []}
+    >>> rows = [dict(row, abstract="we study the moon and its tides"),
+    ...         dict(row, abstract="we study the mon and its tides"),
+    ...         dict(row, abstract="we study the moon and its tide")]
     >>> refine_choice(rows, 1)
     0
+    >>> refine_choice([dict(row, abstract="we study teh moon", title="the moon"),
+    ...                dict(row, abstract="we study the moon")], 0)
+    1
     """
-    if len(rows) < 3:
+    if len(rows) < 2:
         return rep
     best = rows[rep]
     floor = NEAR_EQUAL * len(best["abstract"])
@@ -191,7 +196,8 @@ def refine_choice(rows: Sequence[Row], rep: int) -> int:
         mine = words[i] or {""}
         return sum(len(mine & words[k]) for k in range(len(rows)) if k != i) / len(mine)
 
-    return min(near, key=lambda i: (-round(agreement(i), 6), len(rows[i]["repairs"]), i != rep, i))
+    return min(near, key=lambda i: (-round(agreement(i), 6), _case_mangled(rows[i]["title"]),
+                                    len(rows[i]["repairs"]), i != rep, i))
 
 
 def merge_bibliographic(rows: Sequence[Row], rep: int) -> dict[str, Any]:
