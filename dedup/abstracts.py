@@ -146,8 +146,8 @@ def abstract_kind(abstract: str, title: str = "") -> str:
         return "links"
     if _BOT_RE.match(text) or (_COMMENT_RE.match(text) and len(words) < 40):
         return "comment"
-    if _TEASER_START_RE.match(text) and len(words) < 60:
-        return "teaser"
+    if _TEASER_START_RE.match(text) and (len(words) < 60 or text.lstrip()[:2].lower() == "tl"):
+        return "teaser"  # "TL;DR" says so at any length; "Summary:" may head a journal's real abstract
     if len(words) < TEASER_WORDS and text.count(". ") == 0:
         return "short"
     return "abstract"
