@@ -51,7 +51,11 @@ def _cutoff(report: dict[str, Any], signal: str) -> str:
 
 def _edge_line(report: dict[str, Any], e: dict[str, Any]) -> str:
     cutoff = _cutoff(report, e["rule"])
-    return f"  {safe(e['a'])}  <->  {safe(e['b'])}   {safe(e['rule'])}: {safe(e['signal'])} {e['score']:.3f}{cutoff}"
+    line = f"  {safe(e['a'])}  <->  {safe(e['b'])}   {safe(e['rule'])}: {safe(e['signal'])} {e['score']:.3f}{cutoff}"
+    evidence = e.get("evidence") or {}
+    if evidence:
+        line += "\n      evidence: " + ", ".join(f"{safe(k)} {v:g}" for k, v in evidence.items())
+    return line
 
 
 def _flags(report: dict[str, Any], paper_id: str) -> list[str]:
@@ -59,10 +63,15 @@ def _flags(report: dict[str, Any], paper_id: str) -> list[str]:
 
 
 def _near(report: dict[str, Any], locations: set[str]) -> list[str]:
-    hits = [e for e in report.get("near_misses", []) if e["a"] in locations or e["b"] in locations]
+    return (_listed(report, locations, "uncertain", "Not merged, for a person to decide (uncertain):")
+            + _listed(report, locations, "near_misses", "Checked and not merged (near misses):"))
+
+
+def _listed(report: dict[str, Any], locations: set[str], key: str, heading: str) -> list[str]:
+    hits = [e for e in report.get(key, []) if e["a"] in locations or e["b"] in locations]
     if not hits:
         return []
-    lines = ["Checked and not merged (near misses):"]
+    lines = [heading]
     lines += [_edge_line(report, e) for e in hits[:MAX_NEAR]]
     if len(hits) > MAX_NEAR:
         lines.append(f"  … and {len(hits) - MAX_NEAR} more")

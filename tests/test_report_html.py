@@ -342,6 +342,9 @@ def test_explain_a_paper_with_one_source(report: dict[str, Any]) -> None:
                     f"1 source, no duplicates: {CARDS}:150 [cards]\n"
                     "Repairs: latex.times\n"
                     "Quality flags: none\n"
+                    "Not merged, for a person to decide (uncertain):\n"
+                    f"  {CARDS}:150  <->  {ONELINE}:12   title, abstracts diverge: exact_title 1.000\n"
+                    "      evidence: exact_title 1, abstract_jaccard 0.04, opening 0.19\n"
                     "Checked and not merged (near misses):\n"
                     f"  {CARDS}:150  <->  {PAIRS}:60   no-evidence: abstract_jaccard 0.740 (cut-off threshold 0.8)\n")
 
