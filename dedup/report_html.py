@@ -570,6 +570,23 @@ def _clusters_section(report: dict[str, Any], max_diff: int, max_rows: int, tota
     return "".join(out)
 
 
+def _uncertain_section(report: dict[str, Any]) -> str:
+    pairs = report.get("uncertain", [])
+    total = report.get("totals", {}).get("uncertain", len(pairs))
+
+    def evidence(e: dict[str, Any]) -> str:
+        return ", ".join(f"{esc(k)} {v:g}" for k, v in (e.get("evidence") or {}).items())
+
+    rows = [(f"<code>{esc(e['a'])}</code>", f"<code>{esc(e['b'])}</code>", _signal(e["rule"]), evidence(e))
+            for e in pairs[:MAX_TABLE_ROWS]]
+    body = _table(("copy", "copy", "rule", "evidence"), rows, "uncertain") if pairs else (
+        '<p class="muted">No pair was left for a person to decide.</p>')
+    return ('<section id="uncertain"><h2>Uncertain pairs</h2><p>Pairs with evidence both ways (or too little '
+            "either way): not merged. A person should decide each; <code>dedup check</code> lists the ones a "
+            f"new dump brings.</p>{body}{_capped(total, min(total, MAX_TABLE_ROWS), 'uncertain pairs')}"
+            "</section>")
+
+
 def _near_section(report: dict[str, Any]) -> str:
     near = report.get("near_misses", [])
     rows = [(f"<code>{esc(e['a'])}</code>", f"<code>{esc(e['b'])}</code>", _signal(e["rule"]),
@@ -836,6 +853,7 @@ def render_html(report: dict[str, Any], *, max_diff_clusters: int = MAX_DIFF_CLU
         f'{_scores_section(report, large.merged_scores if large else None, large.merged_signals if large else None)}'
         "</div>",
         _clusters_section(report, max_diff_clusters, max_cluster_rows, large.clusters_total if large else None),
+        _uncertain_section(report),
         _near_section(report),
         _repairs_section(report),
         _quality_section(report, cluster_ids),

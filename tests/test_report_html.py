@@ -247,6 +247,7 @@ def test_html_shows_what_a_person_needs(report: dict[str, Any]) -> None:
     assert "<del>6.1times </del>" in page and "<ins>6.1× </ins>" in page
     assert "title with no abstract" in page and "uncertain-split" in page
     assert "0.810" in page  # a near miss
+    assert 'id="uncertain"' in page and "title, abstracts diverge" in page and "opening 0.19" in page
 
 
 def test_html_flags_broken_accounting(report: dict[str, Any]) -> None:
