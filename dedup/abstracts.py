@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 from .metadata import arxiv_from_text
 
-__all__ = ["KINDS", "Cleaned", "abstract_kind", "clean_abstract"]
+__all__ = ["KINDS", "Cleaned", "abstract_kind", "clean_abstract", "count_sentences"]
 
 KINDS = ("abstract", "short", "none", "title", "links", "comment", "teaser")
 #: Kinds that are not the paper's abstract (they carry no evidence and are never chosen over a real one).
@@ -107,6 +107,18 @@ def clean_abstract(text: str) -> Cleaned:
         out.repairs.insert(0, "abstract.byline")
         out.cut = True  # an alert shows the first lines only
     return out
+
+
+_SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
+
+
+def count_sentences(text: str) -> int:
+    """Sentences of three words or more (a split after ``.``, ``!`` or ``?`` before a capital or a digit).
+
+    >>> count_sentences("We prove it. It works, e.g. in 3 cases! Fine? Yes.")
+    2
+    """
+    return sum(1 for s in _SENTENCE_END_RE.split(text.strip()) if len(s.split()) >= 3)
 
 
 def _words(s: str) -> list[str]:

@@ -17,7 +17,8 @@ Terms (per pair, from :mod:`dedup.signals`):
   abstract and the journal article, the same text in two journals), or two first pages or two volumes of one
   venue (two articles of one journal).
 * **abstracts diverge**: both copies have a real abstract (not a teaser, links, a comment or the title again)
-  of comparable length (:data:`COMPARABLE`) that open alike (opening Jaccard >= :data:`SHARED_OPENING`, or
+  that are both full abstracts (of comparable length, :data:`COMPARABLE`, or the shorter of
+  :data:`FULL_SENTENCES` sentences or more) and open alike (opening Jaccard >= :data:`SHARED_OPENING`, or
   Jaccard >= :data:`SHARED_PASSAGE`) and then go different ways (Jaccard < ``title_jaccard``, containment
   < ``containment``): the mark of two related papers (one group's paper and its sibling reuse a motivating
   sentence). Two copies of one paper do not
@@ -60,6 +61,9 @@ SHARED_PASSAGE = 0.03
 #: Two abstracts are of comparable length when the shorter has this share of the longer's shingles; a feed's
 #: summary of an abstract is shorter than that (and a paper's sibling is not).
 COMPARABLE = 0.6
+#: Sentences from which a text is a full abstract whatever its length (background, aim, method, result,
+#: conclusion); the summaries feeds write are one to four sentences.
+FULL_SENTENCES = 5
 
 
 @dataclass(frozen=True)
@@ -81,11 +85,14 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
     informative = (words >= MIN_TITLE_WORDS) & ~generic
     title_agree = title_same | (ev["title_similarity"] >= SIMILAR_TITLE)
     year_gap = ev["year_gap"]
-    # comparable lengths: a summary written from an abstract is much shorter than it (a cut copy counts as
-    # comparable: its full length is unknown)
+    # two full abstracts: of comparable length, or the shorter one has the sentences of a full abstract (a
+    # summary written from an abstract is shorter and has fewer); a cut copy's full length is unknown
     n_a, n_b = f["counts"][a], f["counts"][b]
-    short_cut = np.where(n_a <= n_b, f["truncated"][a], f["truncated"][b])
-    comparable = (np.minimum(n_a, n_b) >= COMPARABLE * np.maximum(n_a, n_b)) | short_cut
+    short_is_a = n_a <= n_b
+    short_cut = np.where(short_is_a, f["truncated"][a], f["truncated"][b])
+    short_sentences = np.where(short_is_a, f["sentences"][a], f["sentences"][b])
+    comparable = ((np.minimum(n_a, n_b) >= COMPARABLE * np.maximum(n_a, n_b)) | short_cut
+                  | (short_sentences >= FULL_SENTENCES))
     t = {
         "id_same": (ev["identifier"] > 0) & (title_same | (ev["title_similarity"] >= COLLECTION_TITLE))
         & (ev["pages"] >= 0),

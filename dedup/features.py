@@ -27,6 +27,7 @@ ARRAYS: dict[str, type] = {
     "tkey": np.uint64,  # hash of the title key
     "truncated": np.bool_,  # the abstract was cut (ellipsis, alert snippet)
     "alen": np.int64,  # characters of the clean abstract
+    "sentences": np.int16,  # sentences of the clean abstract
     "nrep": np.int64,  # repairs applied
     "kind": np.int8,  # index into abstracts.KINDS
     "twords": np.int16,  # words of the title key

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .abstracts import KINDS, NOT_ABSTRACT, abstract_kind, clean_abstract
+from .abstracts import KINDS, NOT_ABSTRACT, abstract_kind, clean_abstract, count_sentences
 from .canonical import canonicalize_with_repairs, key_of_canonical
 from .config import Config
 from .features import FeatureBuilder, is_generic_title, key_hash, title_key
@@ -192,7 +192,8 @@ def prepare_file(path: str, config: Config, spill: str, known_titles: KnownTitle
             line = json.dumps(row, ensure_ascii=False) + "\n"
             out.write(line)
             values, strings = record_features(rec, title, body, kind, cut, arxiv, names)
-            values.update(offsets=pos, akey=key_hash(akey), alen=len(body), nrep=len(repairs))
+            values.update(offsets=pos, akey=key_hash(akey), alen=len(body), nrep=len(repairs),
+                          sentences=min(count_sentences(body), 32767))
             builder.add(values, strings)
             pos += len(line.encode("utf-8"))
             akeys.append(akey)
