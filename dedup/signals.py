@@ -98,6 +98,15 @@ def _compare(x: np.ndarray, pairs: Pairs) -> np.ndarray:
     return np.where(known, np.where(a == b, 1.0, -1.0), 0.0)
 
 
+def _compare_strings(keys: list[str], pairs: Pairs, compare: Callable[[str, str], int]) -> np.ndarray:
+    """``compare`` of the two records' keys where both are known, else 0."""
+    out = np.zeros(len(pairs))
+    for k, (a, b) in enumerate(pairs.tolist()):
+        if keys[a] and keys[b]:
+            out[k] = compare(keys[a], keys[b])
+    return out
+
+
 def _abstract_eligible(f: Features) -> np.ndarray:
     return (f["akey"] != 0) & f.kind_is("abstract", "short")
 
@@ -254,12 +263,7 @@ register(Signal("year_gap", "years between the two copies' publication years (Na
 def _author_evidence(f: Features, pairs: Pairs, config: Config) -> np.ndarray:
     from .metadata import authors_compare
 
-    keys = f.author_keys
-    out = np.zeros(len(pairs))
-    for k, (a, b) in enumerate(pairs.tolist()):
-        if keys[a] and keys[b]:
-            out[k] = authors_compare(keys[a], keys[b])
-    return out
+    return _compare_strings(f.author_keys, pairs, authors_compare)
 
 
 register(Signal("first_author", "+1 the first authors' surnames agree, -1 neither first author is close to "
@@ -270,12 +274,7 @@ register(Signal("first_author", "+1 the first authors' surnames agree, -1 neithe
 def _venue_evidence(f: Features, pairs: Pairs, config: Config) -> np.ndarray:
     from .metadata import venues_compare
 
-    keys = f.venue_keys
-    out = np.zeros(len(pairs))
-    for k, (a, b) in enumerate(pairs.tolist()):
-        if keys[a] and keys[b]:
-            out[k] = venues_compare(keys[a], keys[b])
-    return out
+    return _compare_strings(f.venue_keys, pairs, venues_compare)
 
 
 register(Signal("venue", "+1 one venue (abbreviations included), -1 two venues sharing no word, 0 unknown",
@@ -285,12 +284,7 @@ register(Signal("venue", "+1 one venue (abbreviations included), -1 two venues s
 def _pages_evidence(f: Features, pairs: Pairs, config: Config) -> np.ndarray:
     from .metadata import pages_compare
 
-    keys = f.page_keys
-    out = np.zeros(len(pairs))
-    for k, (a, b) in enumerate(pairs.tolist()):
-        if keys[a] and keys[b]:
-            out[k] = pages_compare(keys[a], keys[b])
-    return out
+    return _compare_strings(f.page_keys, pairs, pages_compare)
 
 
 def _volume_evidence(f: Features, pairs: Pairs, config: Config) -> np.ndarray:
