@@ -28,6 +28,7 @@ ARRAYS: dict[str, type] = {
     "truncated": np.bool_,  # the abstract was cut (ellipsis, alert snippet)
     "alen": np.int64,  # characters of the clean abstract
     "sentences": np.int16,  # sentences of the clean abstract
+    "head": np.uint64,  # hash of the abstract key's first words (0: fewer words)
     "nrep": np.int64,  # repairs applied
     "kind": np.int8,  # index into abstracts.KINDS
     "twords": np.int16,  # words of the title key

@@ -28,6 +28,8 @@ from .records import RawRecord, Reject
 ELLIPSES = ("…", "...")
 #: Words of the abstract's dedup key that make its prefix signature (a truncated copy keeps >= 60%).
 PREFIX_WORDS = 40
+#: Words of the abstract key whose exact equality says two abstracts open alike (the ``opening`` signal).
+OPENING_WORDS = 8
 #: Permutations of the prefix signature (it only has to find candidates; verification uses the full one).
 PREFIX_PERM = 32
 #: A oneline split below this confidence is flagged ``uncertain-split``.
@@ -103,9 +105,11 @@ def strip_ellipsis(abstract: str) -> tuple[str, bool]:
     ('We show that the method works on', True)
     >>> strip_ellipsis("It works.")
     ('It works.', False)
+    >>> strip_ellipsis("It works. We then....")  # cut after a full stop: the page's ellipsis follows it
+    ('It works. We then.', True)
     """
     for e in ELLIPSES:
-        if abstract.endswith(e) and not abstract.endswith("...."):
+        if abstract.endswith(e):
             return abstract[: -len(e)].rstrip(), True
     return abstract, False
 
@@ -192,7 +196,9 @@ def prepare_file(path: str, config: Config, spill: str, known_titles: KnownTitle
             line = json.dumps(row, ensure_ascii=False) + "\n"
             out.write(line)
             values, strings = record_features(rec, title, body, kind, cut, arxiv, names)
+            head = akey.split(" ", OPENING_WORDS)[:OPENING_WORDS]
             values.update(offsets=pos, akey=key_hash(akey), alen=len(body), nrep=len(repairs),
+                          head=key_hash(" ".join(head)) if len(head) == OPENING_WORDS else 0,
                           sentences=min(count_sentences(body), 32767))
             builder.add(values, strings)
             pos += len(line.encode("utf-8"))

@@ -243,12 +243,13 @@ def _opening_evidence(f: Features, pairs: Pairs, config: Config) -> np.ndarray:
 
     ok = _abstract_eligible(f)
     j = pair_jaccard(f.pre, pairs) if len(pairs) else np.zeros(0)
+    j = np.where(_compare(f["head"], pairs) > 0, 1.0, j)
     return np.where(ok[pairs[:, 0]] & ok[pairs[:, 1]], j, np.nan)
 
 
-register(Signal("opening", "estimated Jaccard similarity of the abstracts' openings (their first words): "
-                "two abstracts that open alike and then diverge are two related papers, not two copies",
-                _opening_evidence))
+register(Signal("opening", "how alike the abstracts open: 1 when their first words are the same, else the "
+                "estimated Jaccard similarity of their first 40 words; two abstracts that open alike and then "
+                "diverge are two related papers, not two copies", _opening_evidence))
 
 
 def _year_evidence(f: Features, pairs: Pairs, config: Config) -> np.ndarray:
