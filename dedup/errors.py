@@ -16,6 +16,22 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 
+def printable(path: str) -> str:
+    """A path as it can be printed and written to UTF-8 JSON: bytes of a name that is not UTF-8 (which
+    Python keeps as lone surrogates) are shown as ``\\xNN``.
+
+    >>> printable("seeds/a.txt")
+    'seeds/a.txt'
+    >>> printable("bad-" + chr(0xDCFF) + ".txt")
+    'bad-\\\\xff.txt'
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def location(path: str, line: int | None = None) -> str:
     """Format a place in an input as ``path:line`` (or just ``path``).
 
@@ -24,6 +40,7 @@ def location(path: str, line: int | None = None) -> str:
     >>> location("seeds/")
     'seeds/'
     """
+    path = printable(path)
     return f"{path}:{line}" if line is not None else path
 
 
@@ -62,3 +79,18 @@ class InputError(DedupError):
 
 class UsageError(DedupError):
     """The command line or configuration is wrong (exit code 2)."""
+
+
+class OutputError(DedupError):
+    """An output cannot be written (read-only folder, full disk, a folder or device in the way, another
+    run holding its lock); exit code 2, and nothing was changed."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, SIGTERM or SIGHUP ended a run; ``committed`` says whether its outputs were already in
+    place when the signal came (otherwise nothing was changed). The CLI exits with 128 + the signal."""
+
+    def __init__(self, signum: int, committed: bool = False) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.committed = committed

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import __version__
 from .config import Config
-from .io import atomic_writer
+from .io import Staging
 
 SCHEMA = "dedup-report/1"
 LIBRARIES = ("click", "datasketch", "ftfy", "numpy", "tqdm", "xxhash")
@@ -31,13 +31,32 @@ def report_paths(output: str, report: str | None) -> tuple[str, str]:
     ('out/corpus.report.json', 'out/corpus.report.html')
     >>> report_paths("corpus.jsonl", "r/run.json")
     ('r/run.json', 'r/run.html')
+    >>> report_paths("corpus.jsonl", "r.html")
+    ('r.json', 'r.html')
+    >>> report_paths("corpus.jsonl", "r")
+    ('r.json', 'r.html')
+
+    ``--report`` names the report with or without ``.json``/``.html``; both files are written.
     """
     if report is None:
         stem = output[: -len(".jsonl")] if output.endswith(".jsonl") else output
         base = stem + ".report"
     else:
-        base = report[: -len(".json")] if report.endswith(".json") else report
+        base = report
+        for ext in (".json", ".html"):
+            if report.endswith(ext):
+                base = report[: -len(ext)]
     return base + ".json", base + ".html"
+
+
+def timings_path(json_path: str) -> str:
+    """Where the run's timings go, beside the JSON report.
+
+    >>> timings_path("out/corpus.report.json")
+    'out/corpus.report.timings.json'
+    """
+    stem = json_path[: -len(".json")] if json_path.endswith(".json") else json_path
+    return stem + ".timings.json"
 
 
 def versions() -> dict[str, str]:
@@ -133,20 +152,22 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
 
 
 def write_report(report: dict[str, Any], clusters_fragment: str, listed: list[dict[str, Any]], json_path: str,
-                 html_path: str, clusters: Any) -> None:
-    """Write the JSON report (its clusters streamed from ``clusters_fragment``, the comma-separated JSON of
+                 html_path: str, clusters: Any, staging: Staging) -> None:
+    """Stage the JSON report (its clusters streamed from ``clusters_fragment``, the comma-separated JSON of
     every cluster in id order) and the HTML report (``listed``: the clusters it shows; ``clusters``: the
-    cluster stage's result, for the scores of every merge) atomically."""
+    cluster stage's result, for the scores of every merge) in ``staging``; its commit puts them in place."""
     from .cluster import SIGNALS
     from .report_html import LargeReport, render_html
     from .schema import check_accounting
 
     head, tail = json.dumps(report, ensure_ascii=False).split(json.dumps(CLUSTERS_PLACEHOLDER), 1)
-    with atomic_writer(json_path) as fh, open(clusters_fragment, encoding="utf-8") as frag:
+    fh = staging.open(json_path)
+    with open(clusters_fragment, encoding="utf-8") as frag:
         fh.write(head + "[")
         for chunk in iter(lambda: frag.read(1 << 20), ""):
             fh.write(chunk)
         fh.write("]" + tail + "\n")
+    staging.close(fh)
     view = dict(report, clusters=sorted(listed, key=lambda c: c["id"]))
     large = None
     total = report["totals"]["clusters"]
@@ -156,5 +177,6 @@ def write_report(report: dict[str, Any], clusters_fragment: str, listed: list[di
         large = LargeReport(clusters_total=total, merged_scores=clusters.edge_score.tolist(),
                             merged_signals=[SIGNALS[i] for i in clusters.edge_signal.tolist()],
                             accounting=check_accounting(rest))
-    with atomic_writer(html_path) as fh:
-        fh.write(render_html(view, large=large))
+    fh = staging.open(html_path)
+    fh.write(render_html(view, large=large))
+    staging.close(fh)
