@@ -18,6 +18,7 @@ import numpy as np
 
 from . import __version__
 from .config import Config
+from .errors import printable
 from .io import Staging
 
 SCHEMA = "dedup-report/1"
@@ -70,6 +71,32 @@ def versions() -> dict[str, str]:
     return out
 
 
+def overlap_pairs(cluster_of: np.ndarray, file_of: np.ndarray, n_files: int) -> list[list[int]]:
+    """Papers shared by each pair of files, sparse: ``[i, j, n]`` (``i <= j``, ``n > 0``, sorted) where
+    ``n`` counts the corpus papers with a source in file ``i`` and in file ``j`` (``i == j``: in file ``i``).
+    Time and size grow with the pairs that share a paper, not with the square of the file count.
+
+    >>> overlap_pairs(np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 2]), 3)
+    [[0, 0, 1], [0, 1, 1], [1, 1, 2], [2, 2, 1]]
+    """
+    if len(cluster_of) == 0:
+        return []
+    key = np.unique(cluster_of.astype(np.int64) * max(n_files, 1) + file_of.astype(np.int64))
+    cl, fi = np.divmod(key, max(n_files, 1))
+    counts: Counter[tuple[int, int]] = Counter()
+    for f, n in enumerate(np.bincount(fi, minlength=n_files).tolist()):
+        if n:
+            counts[(f, f)] = n
+    starts = np.flatnonzero(np.r_[True, cl[1:] != cl[:-1]])
+    ends = np.r_[starts[1:], len(cl)]
+    for a, b in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
+        in_files = fi[a:b].tolist()  # sorted, distinct
+        for x in range(len(in_files)):
+            for y in range(x + 1, len(in_files)):
+                counts[(in_files[x], in_files[y])] += 1
+    return [[i, j, counts[(i, j)]] for i, j in sorted(counts)]
+
+
 #: Stands in the report dict for the cluster list, which is streamed to the JSON file from a fragment.
 CLUSTERS_PLACEHOLDER = "\x00clusters\x00"
 
@@ -99,12 +126,7 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
         per_file.append({"file": p.path, "layout": p.layout, "read": kept + merged + len(p.rejects),
                          "kept": kept, "merged_away": merged, "rejected": len(p.rejects)})
 
-    # papers shared by each pair of dumps
-    cl_index = np.searchsorted(cl_labels, labels)
-    inc = np.zeros((len(cl_labels), len(files)), dtype=np.int32)
-    inc[cl_index, file_idx] = 1
-    shared = (inc.T @ inc).tolist()
-    del inc
+    shared = overlap_pairs(np.searchsorted(cl_labels, labels), file_idx, len(files))
 
     near = [{"a": where(a), "b": where(b), "signal": "jaccard", "score": float(s)}
             for (a, b), s in zip(clusters.near.tolist(), clusters.near_score.tolist(), strict=True)]
@@ -142,12 +164,13 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
             "candidates": int(clusters.candidates),
         },
         "files": per_file,
-        "overlap": {"files": files, "shared": shared},
+        "overlap": {"files": files, "pairs": shared},
         "clusters": CLUSTERS_PLACEHOLDER,
         "near_misses": near,
         "repairs": repairs,
         "quality": {k: quality[k] for k in sorted(quality)},
-        "rejects": [r.to_dict() for r in rejects],
+        "rejects": [{k: printable(v) if isinstance(v, str) else v for k, v in r.to_dict().items()}
+                    for r in rejects],
     }
 
 

@@ -155,7 +155,8 @@ def sample_report() -> dict[str, Any]:
         "totals": {"files": len(files), "read": sum(r["read"] for r in file_rows), "kept": records,
                    "merged_away": sum(merged.values()), "rejected": len(_REJECTS), "clusters": len(clusters)},
         "files": file_rows,
-        "overlap": {"files": files, "shared": shared},
+        "overlap": {"files": files, "pairs": [[i, j, shared[i][j]] for i in range(len(files))
+                                              for j in range(i, len(files)) if shared[i][j]]},
         "clusters": clusters,
         "near_misses": [
             {"a": f"{CARDS}:171", "b": f"{ONELINE}:12", "signal": "containment", "score": 0.81},
