@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .errors import EXIT_INTERNAL, DedupError, Interrupted, OutputError
+from .errors import EXIT_INTERNAL, DedupError, Interrupted, OutputError, location, printable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,7 +91,7 @@ def warn_rejects(rejects: list[Any], quiet: bool = False, limit: int = 20) -> No
     if not rejects:
         return
     for r in rejects[:limit]:
-        click.echo(f"dedup: warning: {r.format()}", err=True)
+        click.echo(f"dedup: warning: {printable(r.format())}", err=True)
     if len(rejects) > limit:
         click.echo(f"dedup: warning: … and {len(rejects) - limit} more rejected records", err=True)
 
@@ -232,7 +232,7 @@ def run_cmd(inputs: tuple[str, ...], output: str, report: str | None, threshold:
     result = run(list(inputs), output, report=report, config=config, quiet=quiet, skip_unreadable=skip_unreadable)
     rejects = result.report["rejects"]
     for r in rejects[:20]:
-        click.echo(f"dedup: warning: {r['file']}:{r['line']}: {r['reason']}", err=True)
+        click.echo(f"dedup: warning: {location(r['file'], r['line'])}: {printable(r['reason'])}", err=True)
     if len(rejects) > 20:
         click.echo(f"dedup: warning: … and {len(rejects) - 20} more rejected records (see the report)", err=True)
     total = result.records_in + result.rejected

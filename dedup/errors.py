@@ -29,7 +29,23 @@ def printable(path: str) -> str:
         path.encode("utf-8")
         return path
     except UnicodeEncodeError:
+        pass
+    try:
         return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte (from JSON's "\ud800")
+        return path.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def shorten(text: str, limit: int = 240) -> str:
+    """A long path cut in the middle for a message.
+
+    >>> shorten("a/" * 200 + "x.txt", 20)
+    'a/a/a/a/a/…/a/a/x.txt (405 characters)'
+    """
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}…{text[-half:]} ({len(text):,} characters)"
 
 
 def location(path: str, line: int | None = None) -> str:
@@ -40,7 +56,7 @@ def location(path: str, line: int | None = None) -> str:
     >>> location("seeds/")
     'seeds/'
     """
-    path = printable(path)
+    path = shorten(printable(path))
     return f"{path}:{line}" if line is not None else path
 
 

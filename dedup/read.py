@@ -23,6 +23,8 @@ LAYOUTS = tuple(sorted(PARSERS))
 #: A record whose title and abstract together are longer than this (characters) is rejected before any
 #: repair: no paper listing is that long, and repairing and signing it would take memory in proportion.
 MAX_RECORD_CHARS = 1_000_000
+#: A JSON Lines line longer than this (characters) is rejected unparsed.
+MAX_JSONL_LINE = 2 * MAX_RECORD_CHARS
 
 SKIP_HINT = "fix it, or pass --skip-unreadable to list unreadable files and go on without them"
 
@@ -345,6 +347,13 @@ def read_file(path: str, known_titles: KnownTitles | Iterable[str] = ()) -> File
     ``known_titles`` (titles from other dumps) helps split one-line records.
     """
     layout, lines = read_lines(path)
+    too_long: list[Reject] = []
+    if layout == "jsonl":  # refused before parsing: a huge line would be split into millions of words
+        for i, line in enumerate(lines):
+            if len(line) > MAX_JSONL_LINE:
+                too_long.append(Reject(path, i + 1, f"record too long (a line of {len(line):,} characters; the "
+                                                    f"limit is {MAX_JSONL_LINE:,})", line[:80]))
+                lines[i] = ""
     if layout == "oneline":
         records, rejects = parse_oneline(path, lines, known_titles)
     else:
@@ -352,8 +361,9 @@ def read_file(path: str, known_titles: KnownTitles | Iterable[str] = ()) -> File
     if any(len(r.title) + len(r.abstract) > MAX_RECORD_CHARS for r in records):
         long = [r for r in records if len(r.title) + len(r.abstract) > MAX_RECORD_CHARS]
         records = [r for r in records if len(r.title) + len(r.abstract) <= MAX_RECORD_CHARS]
-        too_long = [Reject(path, r.source.line, f"record too long ({len(r.title) + len(r.abstract):,} characters;"
-                           f" the limit is {MAX_RECORD_CHARS:,})", r.title[:80]) for r in long]
+        too_long += [Reject(path, r.source.line, f"record too long ({len(r.title) + len(r.abstract):,} characters;"
+                            f" the limit is {MAX_RECORD_CHARS:,})", r.title[:80]) for r in long]
+    if too_long:
         rejects = sorted([*rejects, *too_long])
     if not records:
         where = rejects[0].line if rejects else 1
