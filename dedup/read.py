@@ -76,17 +76,20 @@ def dedup_output_kind(path: str) -> str | None:
         return "report"
     if head.startswith(b"<!DOCTYPE html>") and b"<title>dedup report" in head[:8192]:
         return "report"
-    first = head.split(b"\n", 1)[0]
-    if first.startswith((b'{"id": "', b'{\n "engine"', b'{"engine"')):
-        text = first if first.startswith(b'{"id"') else head
-        try:
-            obj = json.loads(text)
-        except ValueError:
-            return None
-        if isinstance(obj, dict) and {"id", "text", "sources", "repairs", "quality"} <= obj.keys():
-            return "corpus"
-        if isinstance(obj, dict) and set(obj) == {"engine", "workers", "seconds"}:
-            return "timings"
+    if head.startswith(b'{"id": "'):
+        text = head.split(b"\n", 1)[0]  # the first corpus record
+    elif head.startswith((b'{\n "engine"', b'{"engine"')) and len(head) < 1 << 16:
+        text = head  # the whole timings sidecar
+    else:
+        return None
+    try:
+        obj = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(obj, dict) and {"id", "text", "sources", "repairs", "quality"} <= obj.keys():
+        return "corpus"
+    if isinstance(obj, dict) and set(obj) == {"engine", "workers", "seconds"}:
+        return "timings"
     return None
 
 
