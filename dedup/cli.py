@@ -117,7 +117,7 @@ def read_cmd(inputs: tuple[str, ...]) -> None:
     rejects = []
     for res in results:
         for rec in res.records:
-            out.write(json.dumps(rec.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+            out.write(jsonl_line(rec.to_dict()))
         rejects.extend(res.rejects)
     out.flush()
     warn_rejects(rejects)
@@ -160,6 +160,20 @@ def canonicalize_cmd(file: str | None, key: bool) -> None:
         else:
             out.write(_text_out(fn(line)) + "\n")
     out.flush()
+
+
+#: Characters that are line breaks to some JSON Lines readers (Python's ``str.splitlines``, JavaScript):
+#: written escaped so that one record stays on one line for every reader.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def jsonl_line(obj: Any) -> str:
+    """One JSON Lines line (UTF-8, keys sorted, line-break characters escaped).
+
+    >>> jsonl_line({"t": "a\u2028b"})
+    '{"t": "a\\\\u2028b"}\\n'
+    """
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True).translate(_LINE_BREAKS) + "\n"
 
 
 def _json_object(line: str) -> dict[str, Any] | None:
