@@ -261,6 +261,30 @@ def _progress(it: Iterable[T], total: int, desc: str, quiet: bool) -> Iterable[T
                 leave=False, dynamic_ncols=True, disable=None)
 
 
+def _read_progress(results: Iterable[Prepared], files: Sequence[str], desc: str, quiet: bool) -> Iterator[Prepared]:
+    """The read stage's bar: it counts bytes of input (a big dump weighs what it holds, not one file among
+    many) and shows the records read so far. Terminal only, like :func:`_progress`."""
+    if quiet:
+        yield from results
+        return
+    from tqdm import tqdm
+
+    sizes = {}
+    for f in files:
+        try:
+            sizes[f] = os.path.getsize(f)
+        except OSError:
+            sizes[f] = 0
+    records = 0
+    with tqdm(total=sum(sizes.values()), desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False,
+              dynamic_ncols=True, disable=None) as bar:
+        for p in results:
+            records += len(p)
+            bar.set_postfix_str(f"{records:,} records", refresh=False)
+            bar.update(sizes.get(p.path, 0))
+            yield p
+
+
 # ---------------------------------------------------------------------------------------------- the run
 def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir: str,
                 quiet: bool = False, skip_unreadable: bool = False) -> list[Prepared]:
@@ -271,16 +295,17 @@ def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir:
     first = [f for f in files if f not in is_oneline]
     spill = {f: os.path.join(spill_dir, f"spill-{i:05d}.jsonl") for i, f in enumerate(files)}
     prepared: dict[str, Prepared] = {}
-    tasks = [(f, config, spill[f], None, skip_unreadable) for f in first]
-    for p in _progress(engine.map(_prepare_task, tasks), len(first), "read+sign", quiet):
+    tasks: list[tuple[str, Config, str, str | None, bool]] = [(f, config, spill[f], None, skip_unreadable)
+                                                               for f in first]
+    for p in _read_progress(engine.map(_prepare_task, tasks), first, "read+sign", quiet):
         prepared[p.path] = p
     if oneline:
         known = os.path.join(spill_dir, "known-titles.pickle")
         with open(known, "wb") as fh:
             pickle.dump(KnownTitles(title for p in prepared.values() for title in p.titles), fh,
                         protocol=pickle.HIGHEST_PROTOCOL)
-        for p in _progress(engine.map(_prepare_task, [(f, config, spill[f], known, skip_unreadable) for f in oneline]),
-                           len(oneline), "read+sign (one-line)", quiet):
+        tasks = [(f, config, spill[f], known, skip_unreadable) for f in oneline]
+        for p in _read_progress(engine.map(_prepare_task, tasks), oneline, "read+sign (one-line)", quiet):
             prepared[p.path] = p
         _KNOWN.clear()  # in-process runs (workers=1) loaded them here
     _trim_memory()

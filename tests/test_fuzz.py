@@ -19,7 +19,6 @@ from dedup.errors import InputError
 from dedup.read import decode, detect, read_file
 
 
-
 def fuzz(examples: int) -> settings:
     """Settings of one property: ``examples`` examples (the suite's total is about 2,400), no deadline (CI's
     two cores are shared)."""
