@@ -184,26 +184,25 @@ def test_unreadable_subfolder_stops_run_and_check_unless_skipped(tmp_path, seeds
 
 
 def test_check_against_matches_ids_by_record_not_position(tmp_path):
-    a = {"title": "Attention Is Mostly What You Need", "abstract": ABSTRACT}
-    b = {"title": "A Different Paper About Graphs",
-         "abstract": "Graph neural networks propagate messages along edges; we bound their depth and show "
-                     "that a shallow variant matches deep ones on every molecular benchmark we tried."}
+    papers = [{"title": "Attention Is Mostly What You Need", "abstract": ABSTRACT},
+              {"title": "A Different Paper About Graphs",
+               "abstract": "Graph neural networks propagate messages along edges; we bound their depth and show "
+                           "that a shallow variant matches deep ones on every molecular benchmark we tried."}]
     dump = tmp_path / "d.jsonl"
-    dump.write_text(json.dumps(a) + "\n" + json.dumps(b) + "\n")
+    dump.write_text("".join(json.dumps(p) + "\n" for p in papers))
     out = tmp_path / "c.jsonl"
     assert dedup("run", str(dump), "-o", str(out), "-q").returncode == 0
-    rows = [json.loads(x) for x in out.read_text().splitlines()]
-    ids = {r["title"]: r["id"] for r in rows}
-    # a corpus holding a line the reader rejects before the records (a corpus edited by hand)
     lines = out.read_text().splitlines()
+    last = json.loads(lines[-1])  # the corpus's last record
+    # a line the reader rejects (no abstract) ahead of the records: positions and records part ways
     broken = tmp_path / "broken.jsonl"
-    broken.write_text("\n".join([lines[0].replace('"title": "', '"title": "X').replace('"abstract": ', '"x": '),
-                                 *lines]) + "\n")
+    broken.write_text(json.dumps({"id": "pbroken", "title": "Broken", "sources": []}) + "\n"
+                      + "\n".join(lines) + "\n")
     new = tmp_path / "new.jsonl"
-    new.write_text(json.dumps(b) + "\n")
+    new.write_text(json.dumps({"title": last["title"], "abstract": last["abstract"]}) + "\n")
     proc = dedup("check", str(new), "--against", str(broken), "--format", "json")
     known = [f for f in json.loads(proc.stdout)["findings"] if f["code"] == "known"]
-    assert [f["message"].rsplit(" as ", 1)[1] for f in known] == [ids[b["title"]]], proc.stdout
+    assert [f["message"].rsplit(" as ", 1)[1] for f in known] == [last["id"]], proc.stdout
 
 
 def test_check_against_a_file_that_is_not_a_corpus_is_a_usage_error(tmp_path, seeds):
