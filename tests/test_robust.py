@@ -13,6 +13,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -87,9 +88,18 @@ def test_timings_sidecar_path_as_input_is_not_overwritten(tmp_path, seeds):
 
 
 def test_device_and_symlink_outputs_are_refused(tmp_path, seeds):
-    proc = dedup("run", str(seeds), "-o", os.devnull, "-q")
+    # never the real /dev/null: a dedup with this bug, run as root, replaces it for the whole machine
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    proc = dedup("run", str(seeds), "-o", str(fifo), "-q")
     assert proc.returncode == 2 and "not a regular file" in proc.stderr
-    assert Path(os.devnull).is_char_device()
+    assert fifo.is_fifo()
+    if os.geteuid() == 0:  # a character device of our own (the same as /dev/null)
+        null = tmp_path / "null"
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        proc = dedup("run", str(seeds), "-o", str(null), "-q")
+        assert proc.returncode == 2 and "not a regular file" in proc.stderr
+        assert null.is_char_device()
     target = tmp_path / "real.jsonl"
     target.write_text("keep\n")
     link = tmp_path / "link.jsonl"
