@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import os
 import signal
@@ -108,6 +107,8 @@ class OutputLock:
         self._fd: int | None = None
 
     def __enter__(self) -> OutputLock:
+        import fcntl  # POSIX only: imported here so that the rest of this module imports anywhere
+
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         while True:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -165,6 +165,26 @@ def test_two_runs_on_one_output_cannot_interleave(tmp_path, seeds):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # lock file removed
 
 
+def test_a_second_run_on_a_busy_output_stops_and_the_first_writes_a_matching_set(tmp_path):
+    data = big_input(tmp_path, copies=20)
+    out = tmp_path / "out" / "c.jsonl"
+    first = subprocess.Popen([sys.executable, "-m", "dedup", "run", str(data), "-o", str(out), "-q"], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lock = out.parent / ".c.jsonl.lock"
+    deadline = time.time() + 60
+    while time.time() < deadline and not lock.exists() and first.poll() is None:
+        time.sleep(0.005)
+    second = dedup("run", str(SEEDS), "-o", str(out), "-q")
+    _, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    if second.returncode == 0:
+        pytest.skip("the first run finished before the second started")
+    assert second.returncode == 2 and "another dedup run is writing this output" in second.stderr
+    report = json.loads(out.with_name("c.report.json").read_text())
+    assert report["corpus"]["sha256"] == sha(out) and report["totals"]["files"] == 100
+    assert not lock.exists()
+
+
 UNREADABLE_SUB = """
     import errno, os
     real = os.scandir
