@@ -261,6 +261,20 @@ def _progress(it: Iterable[T], total: int, desc: str, quiet: bool) -> Iterable[T
                 leave=False, dynamic_ncols=True, disable=None)
 
 
+@contextlib.contextmanager
+def _stage(desc: str, quiet: bool) -> Iterator[None]:
+    """A status line on stderr (terminal only) for a stage that has no steps to count, such as clustering:
+    the user sees what runs instead of a silent pause; cleared when the stage ends."""
+    if quiet:
+        yield
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=1, desc=desc, bar_format="{desc}…", leave=False, dynamic_ncols=True, disable=None) as bar:
+        yield
+        bar.update(1)
+
+
 def _read_progress(results: Iterable[Prepared], files: Sequence[str], desc: str, quiet: bool) -> Iterator[Prepared]:
     """The read stage's bar: it counts bytes of input (a big dump weighs what it holds, not one file among
     many) and shows the records read so far. Terminal only, like :func:`_progress`."""
@@ -362,9 +376,10 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
 
         # -- cluster
         t = time.perf_counter()
-        cat = concat_parts(parts)
-        clusters = find_clusters(cat["sig"], cat["pre"], cat["counts"], cat["akey"], cat["tkey"],
-                                 cat["truncated"], config)
+        with _stage(f"cluster ({sum(len(p) for p in parts):,} records)", quiet):
+            cat = concat_parts(parts)
+            clusters = find_clusters(cat["sig"], cat["pre"], cat["counts"], cat["akey"], cat["tkey"],
+                                     cat["truncated"], config)
         del cat["sig"], cat["pre"]
         timings["cluster"] = time.perf_counter() - t
 
@@ -409,11 +424,12 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
 
         # -- report, then every output put in place at once
         t = time.perf_counter()
-        rep = build_report(inputs=sorted({display_path(i) for i in inputs}), output=display_path(output),
-                           sha256=sha, corpus_bytes=size, papers=len(ids), config=replace(config, workers=None),
-                           parts=parts, cat=cat, clusters=clusters, n_clusters=n_clusters, reps=reps,
-                           cl_labels=cl_labels, quality=quality)
-        write_report(rep, fragment, html_clusters, json_path, html_path, clusters, staging)
+        with _stage(f"report ({n_clusters:,} clusters)", quiet):
+            rep = build_report(inputs=sorted({display_path(i) for i in inputs}), output=display_path(output),
+                               sha256=sha, corpus_bytes=size, papers=len(ids),
+                               config=replace(config, workers=None), parts=parts, cat=cat, clusters=clusters,
+                               n_clusters=n_clusters, reps=reps, cl_labels=cl_labels, quality=quality)
+            write_report(rep, fragment, html_clusters, json_path, html_path, clusters, staging)
         timings["report"] = time.perf_counter() - t
         timings["total"] = sum(timings.values())
         _write_timings(staging, timings_path(json_path), timings, workers, config.engine)

@@ -609,6 +609,14 @@ def test_check_shows_progress_on_a_terminal_and_honours_quiet():
     assert "read+sign" not in run_in_pty("check", "seeds", "--format", "json", "-q")
 
 
+def test_run_progress_counts_bytes_and_records_and_names_every_stage(tmp_path):
+    out = run_in_pty("run", "seeds", "-o", str(tmp_path / "c.jsonl"))
+    assert "read+sign" in out and "records]" in out and "B/s" in out  # bytes of input, records so far
+    for stage in ("cluster (368 records)", "merge+write", "report ("):
+        assert stage in out, stage
+    assert "read+sign" not in run_in_pty("run", "seeds", "-o", str(tmp_path / "d.jsonl"), "-q")
+
+
 def test_no_progress_junk_when_stderr_is_not_a_terminal(tmp_path):
     proc = dedup("run", "seeds", "-o", str(tmp_path / "c.jsonl"))
     assert proc.returncode == 0
