@@ -132,6 +132,25 @@ class OutputLock:
             self._fd = None
 
 
+def remove_stale_temps(path: str) -> list[str]:
+    """Remove the temp files a killed run (SIGKILL, power loss) left beside ``path``
+    (``.NAME.*.tmp``); call it only while holding the output's :class:`OutputLock`, when no other run can be
+    writing them. Returns what was removed."""
+    folder = os.path.dirname(os.path.abspath(path))
+    prefix = f".{os.path.basename(path)}."
+    removed: list[str] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        if name.startswith(prefix) and name.endswith((".tmp", ".probe")):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(folder, name))
+                removed.append(name)
+    return removed
+
+
 class Staging:
     """Several outputs written to temp files beside their targets, then put in place together.
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from .config import Config, default_workers
 from .errors import InputError, Interrupted, UsageError
-from .io import OutputLock, Staging, check_output, write_error
+from .io import OutputLock, Staging, check_output, remove_stale_temps, write_error
 from .layouts import KnownTitles
 from .prepare import PREFIX_PERM, Prepared, prepare_file
 from .read import display_path, print_skipped, scan_inputs, sniff_layout
@@ -363,6 +363,8 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
             check_output(path, scan.ids.values(), what)
         for path in dict.fromkeys([output, json_path]):
             stack.enter_context(OutputLock(path))
+        for path, _ in targets:  # ours now: what a killed run left behind goes
+            remove_stale_temps(path)
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="dedup-"))
         engine = stack.enter_context(Engine(config.engine, workers))
         staging = stack.enter_context(Staging())

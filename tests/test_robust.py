@@ -165,6 +165,26 @@ def test_two_runs_on_one_output_cannot_interleave(tmp_path, seeds):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # lock file removed
 
 
+def test_temp_files_of_a_killed_run_are_removed_by_the_next(tmp_path):
+    data = big_input(tmp_path, copies=20)
+    out = tmp_path / "out" / "c.jsonl"
+    proc = subprocess.Popen([sys.executable, "-m", "dedup", "run", str(data), "-o", str(out), "-q",
+                             "--workers", "1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if out.parent.is_dir() and any(p.name.endswith(".tmp") for p in out.parent.iterdir()):
+            break
+        time.sleep(0.005)
+    if proc.poll() is not None:
+        pytest.skip("the run finished before it could be killed mid-write")
+    proc.kill()
+    proc.wait()
+    assert any(p.name.endswith(".tmp") for p in out.parent.iterdir())  # SIGKILL cannot clean up
+    assert dedup("run", str(SEEDS), "-o", str(out), "-q").returncode == 0
+    assert sorted(p.name for p in out.parent.iterdir()) == [
+        "c.jsonl", "c.report.html", "c.report.json", "c.report.timings.json"]
+
+
 def test_a_second_run_on_a_busy_output_stops_and_the_first_writes_a_matching_set(tmp_path):
     data = big_input(tmp_path, copies=20)
     out = tmp_path / "out" / "c.jsonl"
