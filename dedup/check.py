@@ -74,24 +74,27 @@ def corpus_ids(against: str) -> dict[int, str]:
 
 
 def check(inputs: Sequence[str], against: str | None = None, config: Config | None = None,
-          quiet: bool = True) -> tuple[list[Finding], dict[str, Any]]:
+          quiet: bool = True, skip_unreadable: bool = False) -> tuple[list[Finding], dict[str, Any]]:
     """Findings over ``inputs`` (sorted by file and line) and a summary. Progress bars on stderr unless
-    ``quiet`` (and only when stderr is a terminal)."""
+    ``quiet`` (and only when stderr is a terminal). ``skip_unreadable``: a file or folder that cannot be
+    read is an ``error`` finding (``unreadable file: …``) instead of stopping the check."""
     config = config or Config()
     from .cluster import find_clusters
-    from .pipeline import Engine, concat_parts, interrupts, prepare_all
+    from .pipeline import Engine, concat_parts, interrupts, prepare_all, unreadable_part
     from .read import print_skipped, scan_inputs
 
     ids = corpus_ids(against) if against else {}
     with interrupts():
-        scan = scan_inputs(inputs)
+        scan = scan_inputs(inputs, skip_unreadable=skip_unreadable)
         print_skipped(scan)
         files = scan.files
         known = [against] if against else []
         findings: list[Finding] = []
         with tempfile.TemporaryDirectory(prefix="dedup-check-") as tmp, \
                 Engine(config.engine, config.workers or 1) as engine:
-            parts = prepare_all([*files, *known], config, engine, tmp, quiet)
+            parts = prepare_all([*files, *known], config, engine, tmp, quiet, skip_unreadable)
+            parts[len(files):len(files)] = [unreadable_part(err.path or "?", err, config) for err in scan.unreadable]
+            files = files + [err.path or "?" for err in scan.unreadable]
             cat = concat_parts(parts)
             clusters = find_clusters(cat["sig"], cat["pre"], cat["counts"], cat["akey"], cat["tkey"],
                                      cat["truncated"], config)

@@ -275,9 +275,12 @@ def run_cmd(inputs: tuple[str, ...], output: str, report: str | None, threshold:
               show_default=True, help="Findings as text, JSON, or GitHub workflow commands.")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "notice"]), default="warning",
               show_default=True, help="Exit 1 when a finding at this level or above is found.")
+@click.option("--skip-unreadable", is_flag=True,
+              help="Report an input that cannot be read as an error finding and go on (default: exit 2).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @handle_errors
-def check_cmd(inputs: tuple[str, ...], against: str | None, fmt: str, fail_on: str, quiet: bool) -> None:
+def check_cmd(inputs: tuple[str, ...], against: str | None, fmt: str, fail_on: str, skip_unreadable: bool,
+              quiet: bool) -> None:
     """Check new dumps in CI: rejected records, uncertain splits, truncations, repeats (exit 1 on problems).
 
     Findings go to stdout; exit 0 when none reaches --fail-on, 1 when one does, 2 when an input cannot be
@@ -286,7 +289,7 @@ def check_cmd(inputs: tuple[str, ...], against: str | None, fmt: str, fail_on: s
     from .check import check, fails, format_findings
     from .config import Config
 
-    findings, summary = check(list(inputs), against, Config(), quiet=quiet)
+    findings, summary = check(list(inputs), against, Config(), quiet=quiet, skip_unreadable=skip_unreadable)
     text = format_findings(findings, summary, fmt)
     if text:
         click.echo(text)

@@ -588,6 +588,12 @@ def test_skip_unreadable_lists_bad_files_and_goes_on(tmp_path, seeds):
 
     validate_report(report)
     assert check_accounting(report) == []
+    proc = dedup("check", str(seeds), "-q", "--format", "json")
+    assert proc.returncode == 2
+    proc = dedup("check", str(seeds), "-q", "--format", "json", "--skip-unreadable", "--fail-on", "error")
+    assert proc.returncode == 1, proc.stderr
+    found = {f["file"]: f["message"] for f in json.loads(proc.stdout)["findings"] if f["level"] == "error"}
+    assert found == files
 
 
 def test_a_run_that_rejects_most_records_says_so_loudly(tmp_path):
