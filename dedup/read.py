@@ -174,6 +174,7 @@ def _walk(top: str, scan: Scan, add: Callable[[str, os.stat_result], None],
             with os.scandir(folder) as it:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
+            seen += 1
             problem(InputError(f"cannot read folder: {exc.strerror}", path=printable(folder),
                                hint=SKIP_HINT))
             continue
@@ -182,7 +183,7 @@ def _walk(top: str, scan: Scan, add: Callable[[str, os.stat_result], None],
             if e.name.startswith("."):
                 continue
             seen += 1
-            path = os.path.join(folder, e.name)
+            path = e.name if folder == "." else os.path.join(folder, e.name)  # "a.txt", not "./a.txt"
             if not _utf8_name(path):
                 problem(InputError("file name is not valid UTF-8", path=printable(path),
                                    hint="rename it (e.g. with convmv) so that its name is UTF-8"))

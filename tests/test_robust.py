@@ -352,6 +352,17 @@ def test_corpus_bytes_do_not_depend_on_how_the_input_is_spelled(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ hangs, resources
+def test_provenance_is_the_same_for_the_current_folder_named_any_way(tmp_path, seeds):
+    got = set()
+    for i, spelling in enumerate([".", "./", str(seeds), CARDS]):
+        out = tmp_path / f"c{i}.jsonl"
+        assert dedup("run", spelling, "-o", str(out), "-q", cwd=seeds).returncode == 0
+        files = {s["file"] for r in map(json.loads, out.read_text().splitlines()) for s in r["sources"]}
+        got.add(CARDS in files)
+        assert not any(f.startswith(("./", "/")) for f in files), files
+    assert got == {True}
+
+
 def test_fifo_and_devices_in_an_input_folder_are_skipped_never_read(tmp_path, seeds):
     os.mkfifo(seeds / "pipe.txt")
     (seeds / "zero.txt").symlink_to("/dev/zero")
