@@ -10,6 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -44,8 +45,18 @@ dump_bytes = st.one_of(
 )
 
 
+#: One scratch folder for the whole module (hypothesis runs examples one after another), removed at exit.
+_SCRATCH = tempfile.TemporaryDirectory(prefix="dedup-fuzz-")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _remove_scratch():
+    yield
+    _SCRATCH.cleanup()
+
+
 def _file(data: bytes, name: str = "dump.txt") -> str:
-    folder = tempfile.mkdtemp(prefix="dedup-fuzz-")
+    folder = tempfile.mkdtemp(dir=_SCRATCH.name)
     path = os.path.join(folder, name)
     with open(path, "wb") as fh:
         fh.write(data)
@@ -134,7 +145,7 @@ def test_cli_options_are_checked_before_any_input(option, value):
     st.builds(lambda t: json.dumps({"title": "A Fixed Title", "abstract": t}), texts),
     texts), min_size=1, max_size=6))
 def test_cli_run_accounts_for_every_record_or_refuses(lines):
-    folder = Path(tempfile.mkdtemp(prefix="dedup-fuzz-run-"))
+    folder = Path(tempfile.mkdtemp(dir=_SCRATCH.name))
     src = folder / "d.jsonl"
     src.write_bytes("\n".join(lines).encode("utf-8", "surrogatepass") + b"\n")
     out = folder / "c.jsonl"
