@@ -16,6 +16,38 @@ EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 
+def printable(path: str) -> str:
+    """A path as it can be printed and written to UTF-8 JSON: bytes of a name that is not UTF-8 (which
+    Python keeps as lone surrogates) are shown as ``\\xNN``.
+
+    >>> printable("seeds/a.txt")
+    'seeds/a.txt'
+    >>> printable("bad-" + chr(0xDCFF) + ".txt")
+    'bad-\\\\xff.txt'
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        pass
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte (from JSON's "\ud800")
+        return path.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def shorten(text: str, limit: int = 240) -> str:
+    """A long path cut in the middle for a message.
+
+    >>> shorten("a/" * 200 + "x.txt", 20)
+    'a/a/a/a/a/…/a/a/x.txt (405 characters)'
+    """
+    if len(text) <= limit:
+        return text
+    half = limit // 2
+    return f"{text[:half]}…{text[-half:]} ({len(text):,} characters)"
+
+
 def location(path: str, line: int | None = None) -> str:
     """Format a place in an input as ``path:line`` (or just ``path``).
 
@@ -24,6 +56,7 @@ def location(path: str, line: int | None = None) -> str:
     >>> location("seeds/")
     'seeds/'
     """
+    path = shorten(printable(path))
     return f"{path}:{line}" if line is not None else path
 
 
@@ -62,3 +95,18 @@ class InputError(DedupError):
 
 class UsageError(DedupError):
     """The command line or configuration is wrong (exit code 2)."""
+
+
+class OutputError(DedupError):
+    """An output cannot be written (read-only folder, full disk, a folder or device in the way, another
+    run holding its lock); exit code 2, and nothing was changed."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, SIGTERM or SIGHUP ended a run; ``committed`` says whether its outputs were already in
+    place when the signal came (otherwise nothing was changed). The CLI exits with 128 + the signal."""
+
+    def __init__(self, signum: int, committed: bool = False) -> None:
+        super().__init__(signum)
+        self.signum = signum
+        self.committed = committed

@@ -13,7 +13,9 @@ import hashlib
 import json
 import os
 import pickle
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -22,12 +24,13 @@ from typing import Any, TypeVar
 import numpy as np
 
 from .config import Config, default_workers
-from .errors import UsageError
+from .errors import InputError, Interrupted, UsageError
 from .features import Features
-from .io import atomic_writer
+from .io import OutputLock, Staging, check_output, remove_stale_temps, write_error
 from .layouts import KnownTitles
-from .prepare import Prepared, prepare_file
-from .read import find_files, sniff_layout
+from .prepare import PREFIX_PERM, Prepared, prepare_file
+from .read import display_path, print_skipped, scan_inputs, sniff_layout
+from .records import Reject
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -56,6 +59,9 @@ class RunResult:
     sha256: str
     timings: dict[str, float] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
+    #: inputs left out: not dumps (FIFOs, devices, earlier outputs), and files that could not be read
+    skipped: list[str] = field(default_factory=list)
+    unreadable: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------- engines
@@ -84,12 +90,77 @@ def _trim_memory() -> None:
         pass
 
 
-def _prepare_task(task: tuple[str, Config, str, str | None]) -> Prepared:
-    path, config, spill, known = task
+def _prepare_task(task: tuple[str, Config, str, str | None, bool]) -> Prepared:
+    path, config, spill, known, skip_unreadable = task
     try:
         return prepare_file(path, config, spill, _known_titles(known))
+    except InputError as err:
+        if not skip_unreadable:
+            raise
+        return unreadable_part(path, err, config)
     finally:
         _trim_memory()
+
+
+def unreadable_part(path: str, err: InputError, config: Config) -> Prepared:
+    """A file that could not be read (``--skip-unreadable``): no records, one reject that says why."""
+    from .features import ARRAYS, STRINGS
+
+    return Prepared(path=path, layout="unreadable", rejects=[Reject(path, err.line or 1, f"unreadable file: "
+                                                                    f"{err.reason}")],
+                    spill="", arrays={k: np.zeros(0, dtype) for k, dtype in ARRAYS.items()},
+                    strings={k: [] for k in STRINGS}, empty_matrices=(config.num_perm, PREFIX_PERM))
+
+
+# ---------------------------------------------------------------------------------------------- signals
+class _SignalState:
+    def __init__(self) -> None:
+        self.committed = False
+        self.pending: int | None = None
+        self.raised = False
+
+
+@contextlib.contextmanager
+def interrupts() -> Iterator[_SignalState]:
+    """SIGTERM and SIGHUP (a timeout, systemd, ``docker stop``, a closed terminal) end a run the way Ctrl-C
+    does: :class:`~dedup.errors.Interrupted` is raised in the main thread, so every temp file, spill folder
+    and worker pool is cleaned up on the way out. A second signal during that cleanup is ignored. Once the
+    outputs are committed (``state.committed``), a signal is held until the run returns.
+    """
+    state = _SignalState()
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if state.committed:
+            state.pending = signum
+            return
+        if state.raised:  # already on the way out: let the cleanup finish
+            return
+        state.raised = True
+        raise Interrupted(signum)
+
+    sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    old = {s: signal.getsignal(s) for s in sigs}
+    for s in sigs:
+        if old[s] is not signal.SIG_IGN:  # nohup'd runs keep ignoring SIGHUP
+            signal.signal(s, handler)
+    try:
+        yield state
+    finally:
+        for s in sigs:
+            signal.signal(s, old[s])
+    if state.pending is not None:
+        raise Interrupted(state.pending, committed=True)
+
+
+def _worker_init() -> None:
+    """Pool workers leave Ctrl-C to the main process (which terminates them): a worker interrupted in the
+    middle of a task is how a pool deadlocks. SIGTERM (what ``terminate`` sends) ends them at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 MergeOut = tuple[str, list[dict[str, Any]], dict[str, list[str]], list[tuple[int, int]]]
@@ -166,7 +237,7 @@ class Engine:
             if self._pool is None:
                 import multiprocessing as mp
 
-                self._pool = mp.get_context("fork").Pool(self.workers)
+                self._pool = mp.get_context("fork").Pool(self.workers, initializer=_worker_init)
             yield from self._pool.imap(fn, tasks)
 
     def _ray_map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
@@ -186,33 +257,74 @@ class Engine:
 
 
 def _progress(it: Iterable[T], total: int, desc: str, quiet: bool) -> Iterable[T]:
+    """A progress bar on stderr, only when stderr is a terminal (no ``\\r`` junk in logs) and not quiet."""
     if quiet:
         return it
     from tqdm import tqdm
 
     return tqdm(it, total=total, desc=desc, unit="file" if desc.startswith("read") else "chunk",
-                leave=False, dynamic_ncols=True)
+                leave=False, dynamic_ncols=True, disable=None)
+
+
+@contextlib.contextmanager
+def _stage(desc: str, quiet: bool) -> Iterator[None]:
+    """A status line on stderr (terminal only) for a stage that has no steps to count, such as clustering:
+    the user sees what runs instead of a silent pause; cleared when the stage ends."""
+    if quiet:
+        yield
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=1, desc=desc, bar_format="{desc}…", leave=False, dynamic_ncols=True, disable=None) as bar:
+        yield
+        bar.update(1)
+
+
+def _read_progress(results: Iterable[Prepared], files: Sequence[str], desc: str, quiet: bool) -> Iterator[Prepared]:
+    """The read stage's bar: it counts bytes of input (a big dump weighs what it holds, not one file among
+    many) and shows the records read so far. Terminal only, like :func:`_progress`."""
+    if quiet:
+        yield from results
+        return
+    from tqdm import tqdm
+
+    sizes = {}
+    for f in files:
+        try:
+            sizes[f] = os.path.getsize(f)
+        except OSError:
+            sizes[f] = 0
+    records = 0
+    with tqdm(total=sum(sizes.values()), desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False,
+              dynamic_ncols=True, disable=None) as bar:
+        for p in results:
+            records += len(p)
+            bar.set_postfix_str(f"{records:,} records", refresh=False)
+            bar.update(sizes.get(p.path, 0))
+            yield p
 
 
 # ---------------------------------------------------------------------------------------------- the run
 def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir: str,
-                quiet: bool = False) -> list[Prepared]:
+                quiet: bool = False, skip_unreadable: bool = False) -> list[Prepared]:
     """The per-file stage over all files, in file order; one-line dumps last, with the others' titles as
     evidence for their title/abstract split."""
     oneline = [f for f in files if sniff_layout(f) == "oneline"]
-    first = [f for f in files if f not in set(oneline)]
+    is_oneline = set(oneline)
+    first = [f for f in files if f not in is_oneline]
     spill = {f: os.path.join(spill_dir, f"spill-{i:05d}.jsonl") for i, f in enumerate(files)}
     prepared: dict[str, Prepared] = {}
-    for p in _progress(engine.map(_prepare_task, [(f, config, spill[f], None) for f in first]), len(first),
-                       "read+sign", quiet):
+    tasks: list[tuple[str, Config, str, str | None, bool]] = [(f, config, spill[f], None, skip_unreadable)
+                                                               for f in first]
+    for p in _read_progress(engine.map(_prepare_task, tasks), first, "read+sign", quiet):
         prepared[p.path] = p
     if oneline:
         known = os.path.join(spill_dir, "known-titles.pickle")
         with open(known, "wb") as fh:
             pickle.dump(KnownTitles(title for p in prepared.values() for title in p.titles), fh,
                         protocol=pickle.HIGHEST_PROTOCOL)
-        for p in _progress(engine.map(_prepare_task, [(f, config, spill[f], known) for f in oneline]),
-                           len(oneline), "read+sign (one-line)", quiet):
+        tasks = [(f, config, spill[f], known, skip_unreadable) for f in oneline]
+        for p in _read_progress(engine.map(_prepare_task, tasks), oneline, "read+sign (one-line)", quiet):
             prepared[p.path] = p
         _KNOWN.clear()  # in-process runs (workers=1) loaded them here
     _trim_memory()
@@ -220,29 +332,60 @@ def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir:
 
 
 def run(inputs: Sequence[str], output: str, *, report: str | None = None, config: Config | None = None,
-        quiet: bool = False) -> RunResult:
-    """Run the whole job. Nothing is written unless everything succeeds."""
+        quiet: bool = False, skip_unreadable: bool = False) -> RunResult:
+    """Run the whole job. Nothing is written unless everything succeeds.
+
+    Before any work: the inputs are scanned (:func:`dedup.read.scan_inputs`) and every output is checked
+    (:func:`dedup.io.check_output`: not an input by device and inode, not a symlink, folder or device, in
+    a folder that can be written) and locked. The corpus, the JSON and HTML reports and the timings sidecar
+    are written to temp files beside their targets and put in place together at the end (one commit point).
+    ``skip_unreadable``: files that cannot be read become rejected files in the report instead of stopping
+    the run.
+    """
     config = config or Config()
     from .cluster import find_clusters
     from .merge import choose_representatives, cluster_ids
-    from .report import build_report, report_paths, write_report
+    from .report import build_report, report_paths, timings_path, write_report
 
     timings: dict[str, float] = {}
     workers = config.workers or default_workers()
     t = time.perf_counter()
-    files = find_files(inputs)
     json_path, html_path = report_paths(output, report)
-    for p in (output, json_path, html_path):
-        if os.path.abspath(p) in {os.path.abspath(f) for f in files}:
-            raise UsageError(f"output {p} is also an input", hint="write the corpus outside the input folders")
-    with tempfile.TemporaryDirectory(prefix="dedup-") as tmp, Engine(config.engine, workers) as engine:
-        parts = prepare_all(files, config, engine, tmp, quiet)
+    targets = [(output, "corpus"), (json_path, "JSON report"), (html_path, "HTML report"),
+               (timings_path(json_path), "timings sidecar")]
+    seen: dict[str, str] = {}
+    for path, what in targets:
+        key = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
+        if key in seen:
+            raise UsageError(f"the {what} and the {seen[key]} would be the same file", path=display_path(path),
+                             hint="give --report a path of its own (REPORT.json and REPORT.html are written)")
+        seen[key] = what
+    with interrupts() as signals, contextlib.ExitStack() as stack:
+        scan = scan_inputs(inputs, skip_unreadable=skip_unreadable)
+        print_skipped(scan)
+        files = scan.files
+        for path, what in targets:
+            check_output(path, scan.ids.values(), what)
+        for path in dict.fromkeys([output, json_path]):
+            stack.enter_context(OutputLock(path))
+        for path, _ in targets:  # ours now: what a killed run left behind goes
+            remove_stale_temps(path)
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="dedup-"))
+        engine = stack.enter_context(Engine(config.engine, workers))
+        staging = stack.enter_context(Staging())
+        parts = prepare_all(files, config, engine, tmp, quiet, skip_unreadable)
+        parts += [unreadable_part(err.path or "?", err, config) for err in scan.unreadable]
+        parts.sort(key=lambda p: p.path)
+        if not any(len(p) for p in parts):
+            raise InputError("no records could be read", path=display_path(inputs[0]),
+                             hint="every input file was unreadable (see the warnings above)")
         timings["read+canonicalize+signatures"] = time.perf_counter() - t
 
         # -- cluster
         t = time.perf_counter()
-        feats = concat_parts(parts)
-        clusters = find_clusters(feats, config)
+        with _stage(f"cluster ({sum(len(p) for p in parts):,} records)", quiet):
+            feats = concat_parts(parts)
+            clusters = find_clusters(feats, config)
         feats.sig = feats.pre = np.zeros((0, 0), np.uint32)
         cat = feats.arrays
         cat["file"] = feats.file
@@ -262,7 +405,8 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         digest = hashlib.sha256()
         size = n_clusters = 0
         fragment = os.path.join(tmp, "clusters.json")
-        with atomic_writer(output) as out, open(fragment, "w", encoding="utf-8") as frag:
+        out = staging.open(output)
+        with open(fragment, "w", encoding="utf-8") as frag:
             for text, got, flags, chosen in _progress(engine.map(_merge_task, tasks), len(tasks), "merge+write",
                                                       quiet):
                 for pos, index in chosen:  # the merge may prefer another copy among near-equal ones
@@ -270,7 +414,10 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
                 data = text.encode("utf-8")
                 digest.update(data)
                 size += len(data)
-                out.write(text)
+                try:
+                    out.write(text)
+                except OSError as exc:
+                    raise write_error(exc, output) from None
                 for e in got:  # clusters stream to the report in id order; only the listed ones stay
                     pos = e.pop("pos")
                     e["edges"] = edge_index.edges(int(cl_labels[pos]))
@@ -282,23 +429,27 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
                     q = quality.setdefault(flag, {"count": 0, "ids": []})
                     q["count"] += len(flagged)
                     q["ids"].extend(flagged[: QUALITY_IDS - len(q["ids"])])
-            frag.close()
-            sha = digest.hexdigest()
-            timings["merge+write"] = time.perf_counter() - t
+        staging.close(out)
+        sha = digest.hexdigest()
+        timings["merge+write"] = time.perf_counter() - t
 
-            # -- report (written before the corpus is moved into place: both or neither)
-            t = time.perf_counter()
-            rep = build_report(inputs=list(inputs), output=output, sha256=sha, corpus_bytes=size,
-                               papers=len(ids), config=replace(config, workers=None), parts=parts, cat=cat,
-                               clusters=clusters, n_clusters=n_clusters, reps=reps, cl_labels=cl_labels,
-                               quality=quality)
-            write_report(rep, fragment, html_clusters, json_path, html_path, clusters)
-            timings["report"] = time.perf_counter() - t
-    timings["total"] = sum(timings.values())
-    _write_timings(json_path, timings, workers, config.engine)
+        # -- report, then every output put in place at once
+        t = time.perf_counter()
+        with _stage(f"report ({n_clusters:,} clusters)", quiet):
+            rep = build_report(inputs=sorted({display_path(i) for i in inputs}), output=display_path(output),
+                               sha256=sha, corpus_bytes=size, papers=len(ids),
+                               config=replace(config, workers=None), parts=parts, cat=cat, clusters=clusters,
+                               n_clusters=n_clusters, reps=reps, cl_labels=cl_labels, quality=quality)
+            write_report(rep, fragment, html_clusters, json_path, html_path, clusters, staging)
+        timings["report"] = time.perf_counter() - t
+        timings["total"] = sum(timings.values())
+        _write_timings(staging, timings_path(json_path), timings, workers, config.engine)
+        staging.commit(last=output, on_committed=lambda: setattr(signals, "committed", True))
     return RunResult(corpus=output, report_json=json_path, report_html=html_path,
                      records_in=int(sum(len(p) for p in parts)), papers=len(ids),
-                     rejected=sum(len(p.rejects) for p in parts), sha256=sha, timings=timings, report=rep)
+                     rejected=sum(len(p.rejects) for p in parts), sha256=sha, timings=timings, report=rep,
+                     skipped=[path for path, _ in scan.skipped],
+                     unreadable=[p.path for p in parts if p.layout == "unreadable"])
 
 
 def concat_parts(parts: Sequence[Prepared]) -> Features:
@@ -386,9 +537,8 @@ def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, id
     return tasks
 
 
-def _write_timings(json_path: str, timings: dict[str, float], workers: int, engine: str) -> None:
-    path = json_path[: -len(".json")] + ".timings.json" if json_path.endswith(".json") else json_path + ".timings"
-    with contextlib.suppress(OSError), atomic_writer(path) as fh:
-        json.dump({"engine": engine, "workers": workers,
-                   "seconds": {k: round(v, 3) for k, v in timings.items()}}, fh, indent=1, sort_keys=True)
-        fh.write("\n")
+def _write_timings(staging: Staging, path: str, timings: dict[str, float], workers: int, engine: str) -> None:
+    fh = staging.open(path)
+    json.dump({"engine": engine, "workers": workers,
+               "seconds": {k: round(v, 3) for k, v in timings.items()}}, fh, indent=1, sort_keys=True)
+    fh.write("\n")

@@ -60,6 +60,8 @@ class Prepared:
     titles: list[str] = field(default_factory=list)
     repair_counts: Counter[str] = field(default_factory=Counter)
     repair_examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: widths of the (empty) signature matrices of a part with no spill (a file that could not be read)
+    empty_matrices: tuple[int, int] | None = None
 
     def __len__(self) -> int:
         return len(self.arrays["lines"])
@@ -75,6 +77,8 @@ class Prepared:
     def matrix(self, name: str) -> np.ndarray:
         """A signature matrix (``sig`` or ``pre``), memory-mapped from where the worker saved it beside the
         spill (never pickled through a pipe)."""
+        if self.empty_matrices is not None:
+            return np.zeros((0, self.empty_matrices[0 if name == "sig" else 1]), np.uint32)
         return np.load(f"{self.spill}.{name}.npy", mmap_mode="r")
 
 

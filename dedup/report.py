@@ -18,7 +18,8 @@ import numpy as np
 
 from . import __version__
 from .config import Config
-from .io import atomic_writer
+from .errors import printable
+from .io import Staging
 
 SCHEMA = "dedup-report/1"
 LIBRARIES = ("click", "datasketch", "ftfy", "numpy", "tqdm", "xxhash")
@@ -31,13 +32,32 @@ def report_paths(output: str, report: str | None) -> tuple[str, str]:
     ('out/corpus.report.json', 'out/corpus.report.html')
     >>> report_paths("corpus.jsonl", "r/run.json")
     ('r/run.json', 'r/run.html')
+    >>> report_paths("corpus.jsonl", "r.html")
+    ('r.json', 'r.html')
+    >>> report_paths("corpus.jsonl", "r")
+    ('r.json', 'r.html')
+
+    ``--report`` names the report with or without ``.json``/``.html``; both files are written.
     """
     if report is None:
         stem = output[: -len(".jsonl")] if output.endswith(".jsonl") else output
         base = stem + ".report"
     else:
-        base = report[: -len(".json")] if report.endswith(".json") else report
+        base = report
+        for ext in (".json", ".html"):
+            if report.endswith(ext):
+                base = report[: -len(ext)]
     return base + ".json", base + ".html"
+
+
+def timings_path(json_path: str) -> str:
+    """Where the run's timings go, beside the JSON report.
+
+    >>> timings_path("out/corpus.report.json")
+    'out/corpus.report.timings.json'
+    """
+    stem = json_path[: -len(".json")] if json_path.endswith(".json") else json_path
+    return stem + ".timings.json"
 
 
 def versions() -> dict[str, str]:
@@ -49,6 +69,32 @@ def versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:  # pragma: no cover
             out[lib] = "absent"
     return out
+
+
+def overlap_pairs(cluster_of: np.ndarray, file_of: np.ndarray, n_files: int) -> list[list[int]]:
+    """Papers shared by each pair of files, sparse: ``[i, j, n]`` (``i <= j``, ``n > 0``, sorted) where
+    ``n`` counts the corpus papers with a source in file ``i`` and in file ``j`` (``i == j``: in file ``i``).
+    Time and size grow with the pairs that share a paper, not with the square of the file count.
+
+    >>> overlap_pairs(np.array([0, 0, 1, 2, 2]), np.array([0, 1, 1, 2, 2]), 3)
+    [[0, 0, 1], [0, 1, 1], [1, 1, 2], [2, 2, 1]]
+    """
+    if len(cluster_of) == 0:
+        return []
+    key = np.unique(cluster_of.astype(np.int64) * max(n_files, 1) + file_of.astype(np.int64))
+    cl, fi = np.divmod(key, max(n_files, 1))
+    counts: Counter[tuple[int, int]] = Counter()
+    for f, n in enumerate(np.bincount(fi, minlength=n_files).tolist()):
+        if n:
+            counts[(f, f)] = n
+    starts = np.flatnonzero(np.r_[True, cl[1:] != cl[:-1]])
+    ends = np.r_[starts[1:], len(cl)]
+    for a, b in zip(starts[ends - starts > 1].tolist(), ends[ends - starts > 1].tolist(), strict=True):
+        in_files = fi[a:b].tolist()  # sorted, distinct
+        for x in range(len(in_files)):
+            for y in range(x + 1, len(in_files)):
+                counts[(in_files[x], in_files[y])] += 1
+    return [[i, j, counts[(i, j)]] for i, j in sorted(counts)]
 
 
 #: Stands in the report dict for the cluster list, which is streamed to the JSON file from a fragment.
@@ -78,12 +124,7 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
         per_file.append({"file": p.path, "layout": p.layout, "read": kept + merged + len(p.rejects),
                          "kept": kept, "merged_away": merged, "rejected": len(p.rejects)})
 
-    # papers shared by each pair of dumps
-    cl_index = np.searchsorted(cl_labels, labels)
-    inc = np.zeros((len(cl_labels), len(files)), dtype=np.int32)
-    inc[cl_index, file_idx] = 1
-    shared = (inc.T @ inc).tolist()
-    del inc
+    shared = overlap_pairs(np.searchsorted(cl_labels, labels), file_idx, len(files))
 
     from .decide import signal_of
 
@@ -128,30 +169,33 @@ def build_report(*, inputs: list[str], output: str, sha256: str, corpus_bytes: i
             "uncertain": int(clusters.uncertain_total),
         },
         "files": per_file,
-        "overlap": {"files": files, "shared": shared},
+        "overlap": {"files": files, "pairs": shared},
         "clusters": CLUSTERS_PLACEHOLDER,
         "near_misses": near,
         "uncertain": uncertain,
         "repairs": repairs,
         "quality": {k: quality[k] for k in sorted(quality)},
-        "rejects": [r.to_dict() for r in rejects],
+        "rejects": [{k: printable(v) if isinstance(v, str) else v for k, v in r.to_dict().items()}
+                    for r in rejects],
     }
 
 
 def write_report(report: dict[str, Any], clusters_fragment: str, listed: list[dict[str, Any]], json_path: str,
-                 html_path: str, clusters: Any) -> None:
-    """Write the JSON report (its clusters streamed from ``clusters_fragment``, the comma-separated JSON of
+                 html_path: str, clusters: Any, staging: Staging) -> None:
+    """Stage the JSON report (its clusters streamed from ``clusters_fragment``, the comma-separated JSON of
     every cluster in id order) and the HTML report (``listed``: the clusters it shows; ``clusters``: the
-    cluster stage's result, for the scores of every merge) atomically."""
+    cluster stage's result, for the scores of every merge) in ``staging``; its commit puts them in place."""
     from .report_html import LargeReport, render_html
     from .schema import check_accounting
 
     head, tail = json.dumps(report, ensure_ascii=False).split(json.dumps(CLUSTERS_PLACEHOLDER), 1)
-    with atomic_writer(json_path) as fh, open(clusters_fragment, encoding="utf-8") as frag:
+    fh = staging.open(json_path)
+    with open(clusters_fragment, encoding="utf-8") as frag:
         fh.write(head + "[")
         for chunk in iter(lambda: frag.read(1 << 20), ""):
             fh.write(chunk)
         fh.write("]" + tail + "\n")
+    staging.close(fh)
     view = dict(report, clusters=sorted(listed, key=lambda c: c["id"]))
     large = None
     total = report["totals"]["clusters"]
@@ -161,5 +205,6 @@ def write_report(report: dict[str, Any], clusters_fragment: str, listed: list[di
         large = LargeReport(clusters_total=total, merged_scores=clusters.edge_score.tolist(),
                             merged_signals=list(clusters.edge_rule),
                             accounting=check_accounting(rest))
-    with atomic_writer(html_path) as fh:
-        fh.write(render_html(view, large=large))
+    fh = staging.open(html_path)
+    fh.write(render_html(view, large=large))
+    staging.close(fh)

@@ -443,10 +443,14 @@ def _files_section(report: dict[str, Any]) -> str:
 
 
 def _overlap_section(report: dict[str, Any]) -> str:
-    overlap = report.get("overlap", {"files": [], "shared": []})
-    files, shared = overlap.get("files", []), overlap.get("shared", [])
+    overlap = report.get("overlap", {"files": [], "pairs": []})
+    files = overlap.get("files", [])
     n = min(len(files), MAX_HEATMAP_FILES)
-    svg = heatmap_svg(files[:n], [row[:n] for row in shared[:n]])
+    shared = [[0] * n for _ in range(n)]
+    for i, j, count in overlap.get("pairs", []):
+        if i < n and j < n:
+            shared[i][j] = shared[j][i] = count
+    svg = heatmap_svg(files[:n], shared)
     note = _capped(len(files), n, "files in the heatmap")
     return ('<section id="overlap"><h2>Overlap between dumps</h2><p>Each cell counts the corpus papers '
             "that have a copy in both dumps; the diagonal (beige) counts the papers with a copy in that "

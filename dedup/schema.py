@@ -127,9 +127,9 @@ def check_accounting(report: dict[str, Any]) -> list[str]:
     * each cluster: ``size == len(members)``, members sorted and distinct, the chosen copy and every edge
       end is a member, the edges connect all members; per file, the members not chosen add up to
       ``merged_away``;
-    * ``overlap``: files in the same order as ``files``, a square symmetric matrix whose diagonal is the
-      number of corpus papers with a source in that file and whose other cells count the clusters with
-      members in both files (both recomputed from ``files`` and ``clusters``);
+    * ``overlap``: files in the same order as ``files``; sparse ``pairs`` ``[i, j, n]`` (sorted, ``i <= j``)
+      whose ``i == j`` entries count the corpus papers with a source in that file and whose others count
+      the clusters with members in both files (both recomputed from ``files`` and ``clusters``);
     * orders the contract promises: files by name, clusters by id, near misses highest score first.
     """
     problems: list[str] = []
@@ -225,31 +225,37 @@ def check_accounting(report: dict[str, Any]) -> list[str]:
                 problems.append(f"files[{name}]: merged_away is {f['merged_away']} but its cluster members "
                                 f"that were not chosen number {merged_away[name]}")
 
-    # -- overlap
+    # -- overlap (sparse: [i, j, n] for the pairs of files that share papers)
     overlap = report.get("overlap")
     if overlap is not None:
-        o_files, shared = overlap["files"], overlap["shared"]
+        o_files, pairs = overlap["files"], overlap["pairs"]
         n = len(o_files)
         if o_files != names:
             problems.append("overlap.files differs from the files list (same files, same order expected)")
-        if len(shared) != n or any(len(row) != n for row in shared):
-            problems.append(f"overlap.shared is not a {n}x{n} matrix")
-        else:
-            for i, j in combinations(range(n), 2):
-                if shared[i][j] != shared[j][i]:
-                    problems.append(f"overlap.shared is not symmetric: [{i}][{j}] = {shared[i][j]} but "
-                                    f"[{j}][{i}] = {shared[j][i]} ({o_files[i]} / {o_files[j]})")
-            if o_files == names and "clusters" in report:
-                for i, name in enumerate(o_files):
-                    papers = by_name[name]["kept"] - chosen_in[name] + touching[name]
-                    if shared[i][i] != papers:
-                        problems.append(f"overlap.shared[{i}][{i}] ({name}) is {shared[i][i]} but {papers} "
-                                        "corpus papers have a source in that file")
-                for i, j in combinations(range(n), 2):
-                    both = pair_counts[(o_files[i], o_files[j])]
-                    if shared[i][j] != both:
-                        problems.append(f"overlap.shared[{i}][{j}] is {shared[i][j]} but {both} clusters "
-                                        f"have members in both {o_files[i]} and {o_files[j]}")
+        keys = [(p[0], p[1]) for p in pairs]
+        if keys != sorted(set(keys)) or any(not 0 <= i <= j < n or c <= 0 for i, j, c in pairs):
+            problems.append("overlap.pairs: not sorted, a pair listed twice, i > j, an index out of range or "
+                            "a count of 0")
+        elif o_files == names and "clusters" in report:
+            got = {(i, j): c for i, j, c in pairs}
+            want: dict[tuple[int, int], int] = {}
+            index = {name: i for i, name in enumerate(o_files)}
+            for i, name in enumerate(o_files):
+                papers = by_name[name]["kept"] - chosen_in[name] + touching[name]
+                if papers:
+                    want[(i, i)] = papers
+            for (fa, fb), both in pair_counts.items():
+                i, j = sorted((index[fa], index[fb]))
+                want[(i, j)] = both
+            for i, j in sorted(set(got) | set(want)):
+                if got.get((i, j), 0) == want.get((i, j), 0):
+                    continue
+                if i == j:
+                    problems.append(f"overlap {o_files[i]}: {got.get((i, j), 0)} papers but {want.get((i, j), 0)} "
+                                    "corpus papers have a source in that file")
+                else:
+                    problems.append(f"overlap {o_files[i]} / {o_files[j]}: {got.get((i, j), 0)} shared but "
+                                    f"{want.get((i, j), 0)} clusters have members in both")
 
     # -- order of near misses, capped lists
     scores = [e["score"] for e in report.get("near_misses", [])]

@@ -159,7 +159,8 @@ def sample_report() -> dict[str, Any]:
         "totals": {"files": len(files), "read": sum(r["read"] for r in file_rows), "kept": records,
                    "merged_away": sum(merged.values()), "rejected": len(_REJECTS), "clusters": len(clusters)},
         "files": file_rows,
-        "overlap": {"files": files, "shared": shared},
+        "overlap": {"files": files, "pairs": [[i, j, shared[i][j]] for i in range(len(files))
+                                              for j in range(i, len(files)) if shared[i][j]]},
         "clusters": clusters,
         "uncertain": [
             {"a": f"{CARDS}:150", "b": f"{ONELINE}:12", "signal": "exact_title", "rule": "title, abstracts diverge",

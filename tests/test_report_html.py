@@ -188,16 +188,16 @@ def test_accounting_catches_cluster_size_and_membership(report: dict[str, Any]) 
     assert f"clusters[{c['id']}]: the chosen copy {CARDS}:999 is not a member" in check_accounting(report)
 
 
-def test_accounting_catches_a_bad_overlap_matrix(report: dict[str, Any]) -> None:
-    shared = report["overlap"]["shared"]
-    shared[0][1] += 1
+def test_accounting_catches_a_bad_overlap(report: dict[str, Any]) -> None:
+    pairs = report["overlap"]["pairs"]
+    at = {(i, j): k for k, (i, j, _) in enumerate(pairs)}
+    pairs[at[(0, 1)]][2] += 1
+    pairs[at[(2, 2)]][2] = 9
     problems = check_accounting(report)
-    assert any(p.startswith("overlap.shared is not symmetric: [0][1] = 3 but [1][0] = 2") for p in problems)
-    shared[1][0] += 1
-    shared[2][2] = 9
-    problems = check_accounting(report)
-    assert f"overlap.shared[2][2] ({ONELINE}) is 9 but 4 corpus papers have a source in that file" in problems
-    assert f"overlap.shared[0][1] is 3 but 2 clusters have members in both {CARDS} and {PAIRS}" in problems
+    assert f"overlap {ONELINE}: 9 papers but 4 corpus papers have a source in that file" in problems
+    assert f"overlap {CARDS} / {PAIRS}: 3 shared but 2 clusters have members in both" in problems
+    pairs.append(pairs[0])
+    assert any(p.startswith("overlap.pairs: not sorted, a pair listed twice") for p in check_accounting(report))
 
 
 def test_accounting_catches_rejects_and_order(report: dict[str, Any]) -> None:
