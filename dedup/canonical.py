@@ -15,11 +15,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from dedup.chardata import GLUED_OPERATORS, UNICODE_SUSPECTS
-from dedup.fixes import ENTITY_RE, FIXERS, MATH_REGION_RE, looks_like_mojibake
+from dedup.fixes import RULES
 
 __all__ = [
-    "IDEMPOTENT",
     "MAX_PASSES",
     "canonicalize",
     "canonicalize_with_repairs",
@@ -28,90 +26,54 @@ __all__ = [
     "needs_repair",
 ]
 
-#: How many times the rules run before we stop looking for a fixpoint. One pass repairs nearly
-#: everything and a second confirms it; a third is there for text mangled twice over (an entity that
-#: decodes to mojibake, ``&amp;amp;``). ftfy on its own is not idempotent either: see the tests.
-MAX_PASSES = 3
+#: A bound on the passes, not a target: the rules run pass after pass until a pass changes nothing (text
+#: mangled several times over, ``&amp;amp;amp;lt;`` or ``5\\\\% gain``, needs as many passes as layers).
+#: A pass that changes something makes progress, so the bound is never reached on real text; it is there
+#: so that a rule bug cannot loop forever.
+MAX_PASSES = 20
 
-#: Rules that are their own fixpoint, f(f(x)) == f(x), so a later pass need not run them on their own
-#: output. ftfy's encoding repair loops to its fixpoint inside each line, and with line breaks and HTML
-#: left to other rules its lines cannot change between calls; the others translate or map characters.
-IDEMPOTENT = frozenset({"invisible", "unicode.ligatures", "unicode.mojibake", "unicode.nfc", "unicode.width"})
-
-# The screen: everything some rule might change. Text that passes it is left alone by every rule
-# (tests/test_canonicalize.py checks that on generated text), so clean text returns before any rule runs.
-# It is split into cheap checks because one big regex runs at a third of ftfy's speed: `bytes.translate`
-# finds the special characters, `in` the literal words, small regexes the rest, each only when a cheap
-# `in` says it might match.
-_SAFE_BYTES = bytes(sorted(set(range(0x20, 0x7F)) - set(b"\\{}`") | {0x0A} | set(range(0x80, 0x100))))
-_NUMERIC_DEBRIS_RE = re.compile(r"x(?:2[02]|00)")
-# Implied by fix_symbols' SPACED_OPERATOR_RE (a test checks it), grouped by first letters to scan faster.
-_SPACED_OPERATOR_RE = re.compile(
-    r" (?:g[eg]q?|l[el]q?|mp|pm|sim(?:eq)?|neq|approx|cdot|circ|equiv|oplus|otimes|propto) "
-)
-_BEFORE_NUMBER_RE = re.compile(r"eq?[0-9]")  # le13, geq5 (a superset, checked precisely by the rule)
-_GLUED_TIMES_RE = re.compile(r"[0-9]times")
-_GLUED_OPERATOR_RE = re.compile(rf"(?:{'|'.join(sorted(GLUED_OPERATORS))})(?![a-z])")
-_EDGE_SPACE = frozenset(" \n")
-_UNICODE_SUSPECT_RE = re.compile(f"[{re.escape(UNICODE_SUSPECTS)}]")
+# The screen's first step: ASCII text without any of these bytes, and without the few letter sequences the
+# stripped-LaTeX rules look for, passes every trigger. `bytes.translate` with a deletion table finds the
+# special bytes at C speed; the rules' own triggers decide the rest.
+_SPECIAL_BYTES = b"\\{}$^_&'`" + bytes(range(0x00, 0x20)) + bytes([0x7F])
+_PLAIN_BYTES = bytes(sorted(set(range(0x00, 0x80)) - set(_SPECIAL_BYTES)))
 
 
 def needs_repair(text: str) -> bool:
-    """Whether any rule could change `text`: the fast path's screen.
+    """Whether any rule could change `text`: the union of the rules' own triggers (the fast path's screen).
 
-    >>> needs_repair('Clean ASCII prose stays as it is: “quotes”, $20, H&E, 5% – and m ≫ n.')
+    >>> needs_repair('Clean ASCII prose stays as it is: "quotes", $20, H&E, 5% - and m >> n.')
     False
     >>> needs_repair('10times faster'), needs_repair('cafÃ©'), needs_repair('two  spaces')
     (True, True, True)
     """
-    if text.encode("utf-8", "surrogatepass").translate(None, _SAFE_BYTES):
-        return True  # a backslash, brace, backtick or control character
-    if "''" in text or "  " in text or "tarrow" in text or "uparrow" in text or "ownarrow" in text:
-        return True
-    if text[:1] in _EDGE_SPACE or text[-1:] in _EDGE_SPACE:
-        return True
-    if "\n" in text and (" \n" in text or "\n " in text or "\n\n\n" in text):
-        return True
-    if "^" in text or ("$" in text and text.count("$") > 1):
-        return True
-    if "&" in text and ENTITY_RE.search(text):
-        return True
-    if "_" in text and MATH_REGION_RE.search(text):
-        return True
-    if "times" in text and _GLUED_TIMES_RE.search(text):
-        return True
-    if ("circ" in text or "cdot" in text) and _GLUED_OPERATOR_RE.search(text):
-        return True
-    if _NUMERIC_DEBRIS_RE.search(text) or _BEFORE_NUMBER_RE.search(text) or _SPACED_OPERATOR_RE.search(text):
-        return True
-    if text.isascii():
-        return False
-    return (_UNICODE_SUSPECT_RE.search(text) is not None or looks_like_mojibake(text)
-            or not unicodedata.is_normalized("NFC", text))
+    if text.isascii() and not text.encode("ascii").translate(None, _PLAIN_BYTES):
+        # No special character: only the letter-based triggers (stripped operators, `times`, arrows,
+        # entity debris, spacing) can fire.
+        return any(rule.trigger(text) for rule in _LETTER_RULES)
+    return any(rule.trigger(text) for rule in RULES)
+
+
+# Rules whose trigger can be true for ASCII text holding none of the special bytes.
+_LETTER_RULES = tuple(rule for rule in RULES if rule.name in {
+    "html.numeric_debris", "latex.times", "latex.arrows", "latex.symbols", "latex.greek", "whitespace",
+    "latex.stripped", "latex.superscripts",
+})
 
 
 def _repair(text: str) -> tuple[str, tuple[str, ...]]:
-    """Run every rule, pass after pass, until a pass changes nothing (at most :data:`MAX_PASSES`).
-
-    A pass whose output passes the screen is a fixpoint and ends the loop. In later passes a rule is
-    skipped when it would see what it saw before and changed nothing then, or when it is one of the
-    :data:`IDEMPOTENT` rules and would see its own output: its result is known, so ftfy runs once.
-    """
+    """Run the rules whose trigger fires, pass after pass, until a pass changes nothing."""
     applied: set[str] = set()
-    last: dict[str, tuple[str, str]] = {}  # rule -> (input, output) of its last run
     for _ in range(MAX_PASSES):
         before = text
-        for name, fixer in FIXERS.items():
-            if name in last:
-                seen, made = last[name]
-                if text == made and (seen == made or name in IDEMPOTENT):
-                    continue
-            fixed = fixer(text)
-            last[name] = (text, fixed)
+        for rule in RULES:
+            if not rule.trigger(text):
+                continue
+            fixed = rule.fix(text)
             if fixed != text:
-                applied.add(name)
+                applied.add(rule.name)
                 text = fixed
-        if text == before or not needs_repair(text):
+        if text == before:
             break
     return text, tuple(sorted(applied))
 
@@ -138,10 +100,10 @@ def canonicalize(text: str) -> str:
     '6.1× smaller'
     >>> canonicalize('118\\\\times lower cost, m gg n, textbf{F}inetuning, $m^2$')
     '118× lower cost, m ≫ n, Finetuning, m²'
-    >>> canonicalize('mathcal{O}(mathcal{C_Phi/m} + mathcal{C_Psi/n})')
-    '𝒪(𝒞_Φ/m + 𝒞_Ψ/n)'
-    >>> canonicalize('118Ã— lower')
-    '118× lower'
+    >>> canonicalize('mathcal{O}(n), $\\\\frac{a}{b+c}$, $\\\\sqrt{a+b}$, x^0.82')
+    '𝒪(n), a/(b+c), √(a+b), x^0.82'
+    >>> canonicalize('118Ã— lower, 1.8 Å—comparable')
+    '118× lower, 1.8 Å—comparable'
     >>> canonicalize('nine times faster at a cost of roughly $20 with Phi-2')
     'nine times faster at a cost of roughly $20 with Phi-2'
     """

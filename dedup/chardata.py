@@ -58,6 +58,48 @@ GREEK: dict[str, str] = {
     "zeta": "ζ",
 }
 
+#: Greek letter names, capital and small, as LaTeX spells them: what a letter run in stripped math may be made
+#: of (``Kpi`` is ``K\\pi``, ``alphabeta`` is ``\\alpha\\beta``).
+GREEK_NAMES: frozenset[str] = frozenset(GREEK) | frozenset(
+    {"Upsilon", "varpi", "varkappa", "digamma", "omicron", "Omega", "eta", "iota", "kappa"}
+)
+
+#: Names that get their backslash back inside a stripped script (``x_{alpha}``, ``T^{infty}``): Greek and a
+#: few symbols. Operator words stay words there: ``N_{in}``, ``T_{max}``, ``E_{ll}`` are labels.
+RESTORED_IN_SCRIPTS: frozenset[str] = GREEK_NAMES | frozenset(
+    {"infty", "circ", "prime", "star", "ast", "dagger", "ell", "hbar", "partial", "pm", "mp", "perp", "times"}
+)
+
+#: Command names never given their backslash back in stripped math: capital Greek letters that look Latin
+#: (``$Nu$`` is a Nusselt number, ``$Mu$`` a variable), and names that are more often letters of a variable
+#: or a word than a command.
+NOT_RESTORED_IN_MATH: frozenset[str] = frozenset(
+    {"Alpha", "Beta", "Epsilon", "Zeta", "Eta", "Iota", "Kappa", "Mu", "Nu", "Omicron", "Rho", "Tau", "Chi"}
+    | {"id", "leo", "wp", "wr", "top", "ket", "bra", "ref", "url", "mho", "dag", "Lsh", "Rsh", "and", "or"}
+    | {"author", "date", "chapter", "section", "exercise", "between", "because", "flat", "check", "title"}
+    | {"estimates", "Equal", "Ident", "allequal", "Colon", "Cap", "Cup", "gemini", "cancer", "aries"}
+)
+
+#: Text-mode letters (``\\AA`` is Å, ``\\ij`` is ĳ): in math a run such as ``ij`` is two indices.
+TEXT_MODE_LETTERS: frozenset[str] = frozenset(
+    {"AA", "AE", "DH", "DJ", "IJ", "NG", "OE", "TH", "aa", "ae", "dh", "dj", "ij", "ng", "oe", "ss", "th", "eth"}
+)
+
+#: Commands that format and carry no text: font and size switches, math styles, delimiter sizes, spacing
+#: and layout. pylatexenc knows none of them and drops them, which is right; an *unknown* command is
+#: different (an author's macro such as ``\\LambdaCDM``) and keeps its name (see :mod:`dedup.latex`).
+SILENT_COMMANDS: frozenset[str] = frozenset(
+    {"rm", "it", "bf", "em", "sl", "sc", "tt", "sf", "cal", "mit", "up", "md", "normalfont", "boldmath"}
+    | {"rmfamily", "sffamily", "ttfamily", "bfseries", "mdseries", "itshape", "slshape", "scshape", "upshape"}
+    | {"tiny", "scriptsize", "footnotesize", "small", "normalsize", "large", "Large", "LARGE", "huge", "Huge"}
+    | {"displaystyle", "textstyle", "scriptstyle", "scriptscriptstyle", "limits", "nolimits", "unboldmath"}
+    | {"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl"}
+    | {"biggr", "Biggl", "Biggr", "bigm", "Bigm", "nonumber", "notag", "noindent", "indent", "protect"}
+    | {"relax", "par", "hfill", "vfill", "centering", "raggedright", "allowbreak", "linebreak", "strut"}
+    | {"nolinebreak", "mathstrut", "smallskip", "medskip", "bigskip", "newpage", "clearpage", "maketitle"}
+    | {"displaybreak", "xspace", "ignorespaces", "unskip", "hline", "footnotemark", "and", "thanks"}
+)
+
 #: Arrows by LaTeX name. None of these names is an English word, so they are repaired wherever they occur.
 ARROWS: dict[str, str] = {
     "Leftarrow": "⇐",

@@ -1,0 +1,335 @@
+"""Render LaTeX spans to Unicode text: pylatexenc's latex2text, with the project's policies on top.
+
+One renderer serves every LaTeX repair. Raw spans (``$\\frac{a}{b+c}$``, ``{\\it Chandra}``, ``\\'e``) come
+here as they are; stripped spans (``$x_i leq 1$``, ``frac{a}{b}``) come after a rule has put the lost
+backslashes back (:func:`restore_math`), so both forms go through the same code and agree by construction.
+
+pylatexenc does the parsing and knows the symbols, accents, fonts and environments. What we add, each
+where pylatexenc's default would change the meaning or lose text:
+
+* ``\\frac{a}{b+c}`` is ``a/(b+c)`` (pylatexenc gives ``a/b+c``), ``\\sqrt{a+b}`` is ``√(a+b)``, ``\\sqrt{2}``
+  is ``√2``;
+* ``x^{2}`` is ``x²`` only when the whole exponent has Unicode superscripts; otherwise the script stays in
+  LaTeX notation (``x^{abc}``, ``x^0.82``); pylatexenc drops the braces (``x^abc``);
+* citations are dropped (pylatexenc writes ``<cit.>``), ``~`` is a plain space, ``\\\\`` a space;
+* an unknown (author-defined) command keeps its name without the backslash (``\\LambdaCDM`` →
+  ``LambdaCDM``), which is also what a stripped copy shows; pylatexenc drops it.
+
+pylatexenc never sees a whole text: a bare ``%`` starts a comment for it (``50% of the data`` → ``50``), so
+callers hand over detected spans only, and :func:`render` escapes any ``%`` in them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from typing import Any
+
+from dedup.chardata import (
+    GREEK_NAMES,
+    NOT_RESTORED_IN_MATH,
+    RESTORED_IN_SCRIPTS,
+    SILENT_COMMANDS,
+    SUPERSCRIPTS,
+    TEXT_MODE_LETTERS,
+)
+
+__all__ = [
+    "command_names",
+    "math_names",
+    "render",
+    "render_scripts",
+    "restore_math",
+]
+
+# pylatexenc logs a warning for every construct it tolerates; text from the wild has many.
+logging.getLogger("pylatexenc").setLevel(logging.ERROR)
+
+# Private-use markers around a rendered script group (``^{…}``), so that the script pass knows where the
+# group ends after the braces are gone. They never survive a render.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+# ------------------------------------------------------------------------------------------- scripts
+
+_SUPERSCRIPT_CHARS = frozenset(SUPERSCRIPTS)
+_INNER_GROUP_RE = re.compile(f"([\\^_])\\s*{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
+_BRACED_SCRIPT_RE = re.compile(r"(?<![\\])([\^_])\{([^{}\n]*)\}")
+# A bare exponent: a whole number (never split a decimal: x^0.82 stays), or one character.
+_BARE_SCRIPT_RE = re.compile(r"(?<=[\w)\]′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-](?![\w]))")
+_DEGREE_SIGNS = frozenset({"∘", "\u2218", "o", "\u00b0"})
+
+
+def _script(op: str, content: str) -> str:
+    """One script: Unicode superscripts if every character has one, else LaTeX notation (braces if needed)."""
+    content = content.strip()
+    if not content:
+        return ""
+    if op == "^" and content in ("∘", "\\circ"):
+        return "°"
+    if op == "^" and content in ("′", "'", "\\prime"):
+        return "′"
+    if op == "^" and all(c in _SUPERSCRIPT_CHARS for c in content) and not (
+        content[0] == "-" and len(content) == 1
+    ):
+        return "".join(SUPERSCRIPTS[c] for c in content)
+    if len(content) == 1 or (content.isalnum() and len(content) == 1):
+        return op + content
+    return f"{op}{{{content}}}"
+
+
+def render_scripts(text: str) -> str:
+    """Superscripts and subscripts of already-rendered text, by the one policy of the module docstring.
+
+    ``^{…}`` groups (braces, or the renderer's markers) and bare exponents: a whole number or one character.
+
+    >>> render_scripts('10^{-3}, m^2, x^{abc}, x^0.82, x_{i}, C_{ij}, 90^{∘}, x^n, x^T')
+    '10⁻³, m², x^{abc}, x^0.82, x_i, C_{ij}, 90°, xⁿ, x^T'
+    """
+    if "^" not in text and "_" not in text:
+        return text.replace(_OPEN, "").replace(_CLOSE, "") if _OPEN in text else text
+    if "{" in text:
+        text = _BRACED_SCRIPT_RE.sub(lambda m: m.group(1) + _OPEN + m.group(2) + _CLOSE, text)
+    while _OPEN in text:
+        new = _INNER_GROUP_RE.sub(lambda m: _script(m.group(1), m.group(2)), text)
+        if new == text:  # a marker without a script before it: a plain group
+            text = text.replace(_OPEN, "").replace(_CLOSE, "")
+            break
+        text = new
+    if "^" in text:
+        text = _BARE_SCRIPT_RE.sub(lambda m: _script("^", m.group(1)), text)
+    return text
+
+
+# ------------------------------------------------------------------------------------------ renderer
+
+
+def _is_atom(text: str) -> bool:
+    """Whether `text` reads as one operand without parentheses: ``2n``, ``π``, ``√2``, ``x²``, ``(a+b)``."""
+    if re.fullmatch(r"√?[\w.′\u00b2\u00b3\u00b9\u2070-\u207f]+", text):
+        return True
+    if text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for i, c in enumerate(text):
+            depth += c == "("
+            depth -= c == ")"
+            if depth == 0 and i < len(text) - 1:
+                return False
+        return True
+    return False
+
+
+def _operand(text: str) -> str:
+    text = text.strip()
+    return text if _is_atom(text) else f"({text})"
+
+
+_ROOT_SIGNS = {"2": "√", "3": "∛", "4": "∜"}
+
+
+@functools.cache
+def _renderer() -> Any:
+    """The latex2text renderer with our overrides (built on first use: pylatexenc loads its tables lazily)."""
+    from pylatexenc import latexwalker
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, SpecialsTextSpec, get_default_latex_context_db
+
+    def frac(node: Any, l2tobj: Any) -> str:
+        num, den = (l2tobj.node_arg_to_text(node, k) for k in (len(node.nodeargd.argnlist) - 2,
+                                                                len(node.nodeargd.argnlist) - 1))
+        return f"{_operand(num)}/{_operand(den)}"
+
+    def sqrt(node: Any, l2tobj: Any) -> str:
+        index = l2tobj.node_arg_to_text(node, 0).strip()
+        radicand = l2tobj.node_arg_to_text(node, 1).strip()
+        sign = _ROOT_SIGNS.get(index or "2")
+        if sign is None:
+            sign = _script("^", index) + "√"
+            sign = sign.lstrip("^") if not sign.startswith("^") else index + "√"
+        return sign + _operand(radicand)
+
+    def nothing(node: Any) -> str:
+        return ""
+
+    def overline(node: Any, l2tobj: Any) -> str:
+        content = l2tobj.node_arg_to_text(node, 0)
+        return content + "\u0305" if len(content) == 1 else content
+
+    overrides = [
+        MacroTextSpec("frac", simplify_repl=frac),
+        MacroTextSpec("dfrac", simplify_repl=frac),
+        MacroTextSpec("tfrac", simplify_repl=frac),
+        MacroTextSpec("nicefrac", simplify_repl=frac),
+        MacroTextSpec("textfrac", simplify_repl=frac),
+        MacroTextSpec("sqrt", simplify_repl=sqrt),
+        MacroTextSpec("overline", simplify_repl=overline),
+        MacroTextSpec("colon", simplify_repl=":"),
+        MacroTextSpec("\\", simplify_repl=" "),
+        MacroTextSpec("newline", simplify_repl=" "),
+        MacroTextSpec("url", simplify_repl="%s"),
+    ]
+    overrides += [MacroTextSpec(name, simplify_repl=nothing) for name in CITATIONS]
+    db = get_default_latex_context_db()
+    db.add_context_category(
+        "dedup-overrides", prepend=True, macros=overrides, environments=[],
+        specials=[SpecialsTextSpec("~", " ")],
+    )
+
+    class Renderer(LatexNodes2Text):  # type: ignore[misc]
+        """latex2text that keeps script groups marked and unknown command names as text."""
+
+        def nodelist_to_text(self, nodelist: list[Any]) -> str:
+            # Our own loop (no text filling): the space after a bare macro is kept before plain characters,
+            # as latex2text does, and a group or command right after ``^``/``_`` is marked as one script.
+            out = ""
+            prev: Any = None
+            for node in nodelist:
+                if node is None:
+                    continue
+                if self._is_bare_macro_node(prev) and node.isNodeType(latexwalker.LatexCharsNode):
+                    out += prev.macro_post_space
+                piece = self.node_to_text(node)
+                if out.endswith(("^", "_")) and (
+                    node.isNodeType(latexwalker.LatexGroupNode) or node.isNodeType(latexwalker.LatexMacroNode)
+                ):
+                    piece = _OPEN + piece + _CLOSE
+                out += piece
+                prev = node
+            return out
+
+        def macro_node_to_text(self, node: Any) -> str:
+            if node.macroname in SILENT_COMMANDS:
+                return ""
+            if self.latex_context.get_macro_spec(node.macroname) is None:
+                args = node.nodeargd.argnlist if node.nodeargd and node.nodeargd.argnlist else []
+                name = node.macroname if node.macroname.isalpha() else ""
+                return name + "".join(self._groupnodecontents_to_text(a) for a in args) + (
+                    node.macro_post_space if name else "")
+            return str(super().macro_node_to_text(node))
+
+    renderer = Renderer(db, math_mode="text")
+    return renderer, latexwalker.LatexWalker
+
+
+#: Citation and cross-reference commands: dropped with the space before them (policy: a citation key is not
+#: text, and pylatexenc's ``<cit.>`` marker would make two copies differ when one lost its citations).
+CITATIONS = ("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "citeyear", "nocite", "label")
+
+_BARE_PERCENT_RE = re.compile(r"(?<!\\)((?:\\\\)*)%")
+_NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
+
+
+@functools.lru_cache(maxsize=65536)
+def render(latex: str) -> str:
+    r"""Render one LaTeX span (math content or a text-mode command with its arguments) to Unicode text.
+
+    >>> render(r'\frac{a}{b+c}'), render(r'\sqrt{a+b}'), render(r'\sqrt{2}'), render(r'x^{abc} + 10^{-3}')
+    ('a/(b+c)', '√(a+b)', '√2', 'x^{abc} + 10⁻³')
+    >>> render(r"Petrovi\'c, {\it Chandra}, \LambdaCDM, 50\%"), render(r'\cite{smith}')
+    ('Petrović, Chandra, LambdaCDM, 50%', '')
+    """
+    if not _NEEDS_PARSER_RE.search(latex):
+        return render_scripts(latex)  # nothing for the parser to do: no command, group or special
+    renderer, walker = _renderer()
+    escaped = _BARE_PERCENT_RE.sub(r"\1\\%", latex)
+    try:
+        nodes = walker(escaped, tolerant_parsing=True).get_latex_nodes()[0]
+        text = renderer.nodelist_to_text(nodes)
+    except Exception:  # noqa: BLE001  (pylatexenc raises many kinds; unparsable LaTeX stays as it is)
+        return latex
+    return render_scripts(text)
+
+
+# --------------------------------------------------------------------------------- stripped backslash
+
+
+@functools.cache
+def _command_names() -> frozenset[str]:
+    """Every command name latex2text renders (letters only)."""
+    from pylatexenc.latex2text import get_default_latex_context_db
+
+    return frozenset(spec.macroname for spec in get_default_latex_context_db().iter_macro_specs()
+                     if spec.macroname.isalpha())
+
+
+@functools.cache
+def command_names() -> frozenset[str]:
+    """Names that count as a command when a brace follows them, even outside math (``frac{a}{b}``)."""
+    return frozenset(n for n in _command_names() if len(n) >= 3 and n not in NOT_RESTORED_IN_MATH)
+
+
+@functools.cache
+def math_names() -> frozenset[str]:
+    """Names given their backslash back inside stripped math (``leq``, ``alpha``, ``log``)."""
+    return frozenset(n for n in _command_names() if len(n) >= 2 and n not in NOT_RESTORED_IN_MATH
+                     and n not in TEXT_MODE_LETTERS)
+
+
+_LETTER_RUN_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
+_TEXT_ARG_RE = re.compile(r"(?:\\)?(?:text[a-z]*|mbox|mathrm|operatorname|rm|hbox)\s*\{[^{}]*\}")
+
+
+def _in_script(text: str, pos: int) -> bool:
+    """Whether `pos` is inside a ``_{…}``/``^{…}`` group or right after ``_``/``^``."""
+    if pos and text[pos - 1] in "_^":
+        return True
+    depth = 0
+    for i in range(pos - 1, -1, -1):
+        c = text[i]
+        if c == "}":
+            depth += 1
+        elif c == "{":
+            if depth == 0:
+                return i > 0 and text[i - 1] in "_^"
+            depth -= 1
+    return False
+
+
+def _split_names(run: str) -> list[str] | None:
+    """`run` as Greek names only, after an optional one-letter variable (``Kpi`` → ``K``, ``pi``)."""
+    for first in (0, 1):
+        parts: list[str] = [run[0]] if first else []
+        i = first
+        while i < len(run):
+            j = next((j for j in range(len(run), i + 1, -1) if run[i:j] in GREEK_NAMES), None)
+            if j is None:
+                break
+            parts.append(run[i:j])
+            i = j
+        if i == len(run) and len(parts) > 1:
+            return parts
+    return None
+
+
+def restore_math(content: str) -> str:
+    r"""Put back the backslashes a scraper stripped from math content (``x_i leq 1`` → ``x_i \leq 1``).
+
+    Only for content without any backslash left (a scraper strips all or none). A letter run is a command
+    when it is a name latex2text knows (``leq``, ``frac``, ``mathcal``, ``log``), or a one-letter variable
+    followed by Greek names (``Kpi``); inside a script only Greek letters and a few symbols count, so
+    ``N_{in}`` and ``T_{max}`` stay. The arguments of text commands (``text{if}``) are left alone.
+
+    >>> restore_math('x_i leq 1, frac{a}{b}, mathcal{O}(n log n), Kpi, N_{in}, alpha_{max}, text{ to }')
+    'x_i \\leq 1, \\frac{a}{b}, \\mathcal{O}(n \\log n), K\\pi, N_{in}, \\alpha_{max}, \\text{ to }'
+    """
+    if "\\" in content:
+        return content
+    names = math_names()
+    protected = [(m.start(), m.end()) for m in _TEXT_ARG_RE.finditer(content)] if "{" in content else []
+
+    def fix(match: re.Match[str]) -> str:
+        run, pos = match.group(), match.start()
+        for start, end in protected:
+            if start < pos < end and content.find("{", start) < pos:
+                return run
+        script = _in_script(content, pos)
+        if run in names and (not script or run in RESTORED_IN_SCRIPTS):
+            return "\\" + run
+        parts = _split_names(run)
+        if parts is not None:
+            return "".join(p if len(p) == 1 else "\\" + p + (" " if k < len(parts) - 1 else "")
+                           for k, p in enumerate(parts))
+        return run
+
+    return _LETTER_RUN_RE.sub(fix, content)
+
