@@ -62,17 +62,26 @@ _LETTER_RULES = tuple(rule for rule in RULES if rule.name in {
 
 
 def _repair(text: str) -> tuple[str, tuple[str, ...]]:
-    """Run the rules whose trigger fires, pass after pass, until a pass changes nothing."""
+    """Run the rules, pass after pass, until a pass changes nothing.
+
+    Each rule checks its own trigger first. A rule is skipped when it would see exactly the text it saw
+    last time and changed nothing then: rules are deterministic, so it would change nothing again. The
+    last pass, which only confirms the fixpoint, thus runs only the rules before the last change.
+    """
     applied: set[str] = set()
+    idle_on: dict[str, str] = {}  # rule -> the text it last saw and left unchanged
     for _ in range(MAX_PASSES):
         before = text
         for rule in RULES:
-            if not rule.trigger(text):
+            if idle_on.get(rule.name) is text:
                 continue
             fixed = rule.fix(text)
             if fixed != text:
                 applied.add(rule.name)
                 text = fixed
+                idle_on.pop(rule.name, None)
+            else:
+                idle_on[rule.name] = text
         if text == before:
             break
     return text, tuple(sorted(applied))
@@ -102,8 +111,8 @@ def canonicalize(text: str) -> str:
     '118× lower cost, m ≫ n, Finetuning, m²'
     >>> canonicalize('mathcal{O}(n), $\\\\frac{a}{b+c}$, $\\\\sqrt{a+b}$, x^0.82')
     '𝒪(n), a/(b+c), √(a+b), x^0.82'
-    >>> canonicalize('118Ã— lower, 1.8 Å—comparable')
-    '118× lower, 1.8 Å—comparable'
+    >>> canonicalize('118Ã— lower'), canonicalize('1.8 Å—comparable to CAFÉ®')
+    ('118× lower', '1.8 Å—comparable to CAFÉ®')
     >>> canonicalize('nine times faster at a cost of roughly $20 with Phi-2')
     'nine times faster at a cost of roughly $20 with Phi-2'
     """

@@ -97,7 +97,7 @@ SILENT_COMMANDS: frozenset[str] = frozenset(
     | {"biggr", "Biggl", "Biggr", "bigm", "Bigm", "nonumber", "notag", "noindent", "indent", "protect"}
     | {"relax", "par", "hfill", "vfill", "centering", "raggedright", "allowbreak", "linebreak", "strut"}
     | {"nolinebreak", "mathstrut", "smallskip", "medskip", "bigskip", "newpage", "clearpage", "maketitle"}
-    | {"displaybreak", "xspace", "ignorespaces", "unskip", "hline", "footnotemark", "and", "thanks"}
+    | {"displaylines", "displaybreak", "xspace", "ignorespaces", "unskip", "hline", "footnotemark", "and", "thanks"}
 )
 
 #: Arrows by LaTeX name. None of these names is an English word, so they are repaired wherever they occur.

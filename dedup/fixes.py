@@ -156,13 +156,19 @@ _MOJIBAKE_CONFIG = ftfy.TextFixerConfig(
 )
 
 
+# How mojibake is made: every non-ASCII character of UTF-8 becomes two to four non-ASCII characters when its
+# bytes are read in a one-byte encoding (or a C1 control, or a lead byte before a space that was U+00A0).
+# Text without such a pair cannot hold mojibake, and this search is much cheaper than ftfy's heuristic.
+_MOJIBAKE_SHAPE_RE = re.compile("[^\x00-\x7f]{2}|[^\x00-\x7f] |[^\x00-\x7f]$|[\x80-\x9f]")
+
+
 def looks_like_mojibake(text: str) -> bool:
     """ftfy's own screen: non-ASCII text that its badness heuristic flags.
 
     >>> looks_like_mojibake("Pérez – 118× lower, 1.8 Å—comparable, CAFÉ®"), looks_like_mojibake("PÃ©rez")
     (False, True)
     """
-    return not text.isascii() and is_bad(text)
+    return not text.isascii() and _MOJIBAKE_SHAPE_RE.search(text) is not None and is_bad(text)
 
 
 def fix_mojibake(text: str) -> str:
@@ -367,24 +373,37 @@ def fix_latex_quotes(text: str) -> str:
 
 
 _DISPLAY_MATH_RE = re.compile(r"\\\((.{1,400}?)\\\)|\\\[(.{1,400}?)\\\]|(?<!\\)\$\$([^$]{1,400}?)\$\$", re.S)
-_INLINE_MATH_RE = re.compile(r"(?<![\\$])\$(?=[^\s$])([^$\n]{0,300}?[^\s$\\])?\$(?!\$)(\d?)")
-# A word of three letters or more that is no command name: prose. Two of them in a $…$ pair without a
-# backslash means the dollars are prices ("$5 and then US$"), not math.
-_WORD_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
+_INLINE_MATH_RE = re.compile(r"(?<![\\$])\$([^$\n]{1,300}?)\$(?!\$)(\d?)")
+# A word of three letters or more that is no command name and no script label: prose. Two of them in a
+# $…$ pair without a backslash means the dollars are prices ("$5 and then US$"), not math.
+_WORD_RE = re.compile(r"(?<![\\A-Za-z_^{])[A-Za-z]{3,}(?![A-Za-z])")
+_MATH_SIGNAL_RE = re.compile(r"[=\\^_<>]")
 
 
 def _math_trigger(text: str) -> bool:
     return ("$" in text and text.count("$") > 1) or "\\(" in text or "\\[" in text
 
 
-def _is_math(content: str) -> bool:
-    """Whether the text between two dollars reads as math rather than as prose between two prices."""
+def _is_math(content: str, digit: str) -> bool:
+    """Whether the text between two dollars reads as math rather than as prose between two prices.
+
+    Pandoc's rule first (no space just inside the dollars, no digit right after the closing one), waived
+    when the content shows math (a command, ``=``, a script) or is one operator (``0.5$-$10``).
+    """
     if "://" in content:
+        return False
+    lone_operator = len(content) == 1 and not content.isalnum()
+    if (content[0].isspace() or content[-1].isspace() or digit) and not (
+            (_MATH_SIGNAL_RE.search(content) and not content[0].isdigit()) or lone_operator):
+        return False
+    if content[-1] == "\\":
         return False
     if "\\" in content:
         return True
     words = [w for w in _WORD_RE.findall(content) if w not in command_names()]
-    return len(words) < 2 and not (content[:1].isdigit() and words and " " in content)
+    if content[0].isdigit() and words and not _MATH_SIGNAL_RE.search(content):
+        return False  # "$20 English$…": an amount, then prose
+    return len(words) < 2
 
 
 def _render_math(content: str) -> str:
@@ -398,7 +417,7 @@ def fix_math(text: str) -> str:
     left) first gets the backslashes of the command names it holds back.
 
     >>> fix_math(r'at \(256\times256\), AstroM$^3$, $f(x)$, $d ≥ 2$, $\frac{2n}{n-2k}$, $x_i leq 1$')
-    'at 256×256, AstroM³, f(x), d ≥ 2, 2n/(n-2k), x_i ≤ 1'
+    'at 256×256, AstroM^3, f(x), d ≥ 2, 2n/(n-2k), x_i ≤ 1'
     >>> fix_math('a cost of roughly $20, or $5-$10 and $3 to $4')
     'a cost of roughly $20, or $5-$10 and $3 to $4'
     """
@@ -411,9 +430,8 @@ def fix_math(text: str) -> str:
     # Scan by hand: a rejected pair ("$20 and US$") must give its closing "$" a chance to open the next one.
     pieces, done, start = [], 0, 0
     while (match := _INLINE_MATH_RE.search(text, start)) is not None:
-        content, digit = match.group(1) or "", match.group(2)
-        # A digit right after the closing $ means a price ($5-$10), unless a command says math ($\le$13).
-        if (digit and "\\" not in content) or not content or not _is_math(content):
+        content, digit = match.group(1), match.group(2)
+        if not _is_math(content, digit):
             start = match.start() + 1
             continue
         pieces += [text[done : match.start()], _render_math(content), digit]
@@ -455,7 +473,7 @@ def fix_escapes(text: str) -> str:
 
 # A text-mode LaTeX span: a command (letters, or one accent/escape character) or a group opened by one
 # (``{\it …}``). Its braced and bracketed arguments are taken by :func:`_span_end`.
-_COMMAND_START_RE = re.compile(r"\{\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-])")
+_COMMAND_START_RE = re.compile(r"(?<![_^])\{\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-])")
 _ACCENT_CHARS = frozenset("\"'`^~=.")
 
 
@@ -488,7 +506,7 @@ def _span_end(text: str, start: int, head: str) -> int:
             close = _balanced(text, end, "{", "}")
             return close if close > 0 else end
         return end + 1 if end < len(text) and text[end].isalpha() else end
-    if head in ("\\c", "\\v", "\\u", "\\H", "\\k", "\\r", "\\d", "\\b", "\\t") and text[end:end + 1] == " ":
+    if head in ("\\c", "\\v") and text[end:end + 1] == " ":  # Fran\c cois, \v c
         return end + 2 if end + 1 < len(text) and text[end + 1].isalpha() else end
     while end < len(text):
         skip = end
@@ -516,8 +534,8 @@ def fix_commands(text: str) -> str:
 
     >>> fix_commands(r"A. Petrovi\'c, {\it Chandra} data, Schr\"odinger, 31 \AA, the \ell_1 norm \cite{k}.")
     'A. Petrović, Chandra data, Schrödinger, 31 Å, the ℓ_1 norm.'
-    >>> fix_commands(r'C:\Users and a\b stay as paths? No: unknown names lose the backslash.')
-    'C:Users and ab stay as paths? No: unknown names lose the backslash.'
+    >>> fix_commands(r'an author macro \eps keeps its name: that is what a stripped copy shows')
+    'an author macro eps keeps its name: that is what a stripped copy shows'
     """
     if not _commands_trigger(text):
         return text
@@ -528,31 +546,55 @@ def fix_commands(text: str) -> str:
         if match.start() < done:
             continue
         end = _span_end(text, match.start(), match.group())
+        # A command right after another one belongs to the same span (``\bar\nu``: the accent takes it).
+        while end > match.start() and (after := _COMMAND_START_RE.match(text, end)) is not None:
+            end = _span_end(text, end, after.group())
         pieces += [text[done : match.start()], render(text[match.start() : end])]
         done = end
     return "".join(pieces) + text[done:] if pieces else text
 
 
-# Stripped commands outside math: a command name glued to its brace (``textbf{F}``, ``frac{a}{b}``).
+# Stripped commands outside math: a command name glued to its brace (``textbf{F}``, ``frac{a}{b}``), a
+# font switch opening its group (``{it Chandra}``), and, in text that has no backslash left at all, accents
+# glued inside a word (``Schr"odinger``, ``Koll'ar``, ``Verdi`ere``; never an apostrophe: ``'s``, ``'t``).
+#: Commands whose arguments are math: a stripped argument gets its command names back too.
+MATH_ARGUMENT_COMMANDS = frozenset({"frac", "dfrac", "tfrac", "sqrt", "hat", "bar", "vec", "tilde", "overline",
+                                    "underline", "dot", "ddot", "widehat", "widetilde", "boldsymbol", "bm"})
 _STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{)")
+_STRIPPED_SWITCH_RE = re.compile(r"\{(it|em|bf|rm|sl|sc|tt|sf|cal)(?=[ {])")
+_STRIPPED_ACCENT_RE = re.compile(
+    r"(?<=[a-z][a-z])\"(?=[aeiouyAEIOU])"
+    r"|(?<=[A-Za-z][a-z])'(?!(?:s|t|d|ll|re|ve|m)\b)(?=[aeiouycnszrlAEIOUCNSZ])"
+    r"|(?<=[a-z])`(?=[aeiou])"
+)
 
 
 def _stripped_commands_trigger(text: str) -> bool:
-    return "{" in text and _STRIPPED_COMMAND_RE.search(text) is not None and any(
-        m.group(1) in command_names() for m in _STRIPPED_COMMAND_RE.finditer(text))
+    if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or any(
+            m.group(1) in command_names() for m in _STRIPPED_COMMAND_RE.finditer(text))):
+        return True
+    return "\\" not in text and ('"' in text or "'" in text or "`" in text) and (
+        _STRIPPED_ACCENT_RE.search(text) is not None)
 
 
 def fix_stripped_commands(text: str) -> str:
     r"""Render commands that lost their backslash but kept their brace: ``textbf{F}inetuning``,
-    ``mathcal{O}(n)``, ``frac{a}{b+c}``, ``sqrt{E_w/E}``, ``cite{key}``.
+    ``mathcal{O}(n)``, ``frac{a}{b+c}``, ``sqrt{E_w/E}``, ``cite{key}``, ``{it Chandra}``, and accents
+    glued inside a word (``Schr"odinger``).
 
     The backslash goes back and the span goes through the same renderer as raw LaTeX.
 
-    >>> fix_stripped_commands('textbf{F}inetuning, mathcal{O}(n), x=sqrt{E_w/E}, context{a}')
-    'Finetuning, 𝒪(n), x=√(E_w/E), context{a}'
+    >>> fix_stripped_commands('textbf{F}inetuning, mathcal{O}(n), x=sqrt{E_w/E}, context{a}, {it Chandra}')
+    'Finetuning, 𝒪(n), x=√(E_w/E), context{a}, Chandra'
+    >>> fix_stripped_commands("Schr\"odinger, Djokovi'c's and Koll'ar's work, it's the model's")
+    "Schrödinger, Djoković's and Kollár's work, it's the model's"
     """
     if not _stripped_commands_trigger(text):
         return text
+    if "\\" not in text and _STRIPPED_ACCENT_RE.search(text):
+        text = _STRIPPED_ACCENT_RE.sub(lambda m: "\\" + m.group(), text)
+    if "{" in text:
+        text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)
     names = command_names()
     pieces, done = [], 0
     for match in _STRIPPED_COMMAND_RE.finditer(text):
@@ -563,9 +605,13 @@ def fix_stripped_commands(text: str) -> str:
         end = _span_end(restored, 0, head)
         if end <= len(head):
             continue
-        pieces += [text[done : match.start()], render(restored[:end])]
+        span = restored[:end]
+        if match.group(1) in MATH_ARGUMENT_COMMANDS or match.group(1).startswith("math"):
+            span = head + restore_math(span[len(head):])  # mathcal{C_Phi}: the argument is math
+        pieces += [text[done : match.start()], render(span)]
         done = match.end() + end - len(head)
-    return "".join(pieces) + text[done:] if pieces else text
+    text = "".join(pieces) + text[done:] if pieces else text
+    return fix_commands(text) if "\\" in text else text
 
 
 def _render_command(name: str) -> str:
@@ -635,6 +681,9 @@ def fix_times(text: str) -> str:
 _STRIPPED_ARROWS_RE = re.compile(rf"(?<!\\)(?:{_alternation(STRIPPED_ARROWS)})")
 
 
+_RAW_NAME_BEFORE_RE = re.compile(r"\\[A-Za-z]*\Z")
+
+
 def _arrows_trigger(text: str) -> bool:
     return "arrow" in text and _STRIPPED_ARROWS_RE.search(text) is not None
 
@@ -649,7 +698,13 @@ def fix_arrows(text: str) -> str:
     """
     if not _arrows_trigger(text):
         return text
-    return _STRIPPED_ARROWS_RE.sub(lambda m: ARROWS.get(m.group()) or _render_command(m.group()), text)
+
+    def arrow(match: re.Match[str]) -> str:
+        if "\\" in text and _RAW_NAME_BEFORE_RE.search(text, 0, match.start()):
+            return match.group()  # the tail of a raw command (\hookrightarrow): the renderer's job
+        return ARROWS.get(match.group()) or _render_command(match.group())
+
+    return _STRIPPED_ARROWS_RE.sub(arrow, text)
 
 
 _STRONG_IN_REGION_RE = re.compile(rf"^\{{?({_GREEK_NAMES})(?=[^a-z]|$)")
@@ -666,16 +721,21 @@ def _greek_operands(match: re.Match[str]) -> str:
     return "".join(_render_command(part) if part in GREEK else part or "" for part in match.groups())
 
 
+_GREEK_IN_REGION_RE = re.compile(rf"[_^]\{{?[^{{}}\n]*?(?<![A-Za-z\\])(?:{_GREEK_NAMES})")
+
+
 def _greek_trigger(text: str) -> bool:
-    return ("_" in text or "^" in text) and MATH_REGION_RE.search(text) is not None or (
-        SPACED_OPERATOR_RE.search(text) is not None) or (
-        ("circ" in text or "cdot" in text) and _GREEK_OPERANDS_RE.search(text) is not None)
+    if ("_" in text or "^" in text) and _GREEK_IN_REGION_RE.search(text) is not None and any(
+            _region_greek(m.group(2)) != m.group(2) for m in MATH_REGION_RE.finditer(text)):
+        return True
+    return (SPACED_OPERATOR_RE.search(text) is not None or "circ" in text or "cdot" in text) and (
+        _GREEK_OPERANDS_RE.search(text) is not None)
 
 
 def _region_greek(region: str) -> str:
     """Greek names in a math region (``Phi``, ``{alpha_1}``), made only of Greek names and non-letters."""
-    return re.sub(r"[A-Za-z]+", lambda m: "".join(
-        _render_command(p) if len(p) > 1 else p for p in (_greek_parts(m.group()) or [m.group()])), region)
+    return re.sub(r"(?<![\\A-Za-z])[A-Za-z]+", lambda m: "".join(
+        _render_command(p) if p in GREEK else p for p in (_greek_parts(m.group()) or [m.group()])), region)
 
 
 def _greek_parts(run: str) -> list[str] | None:
@@ -712,12 +772,14 @@ def fix_greek(text: str) -> str:
     return text
 
 
-_SCRIPT_SCREEN_RE = re.compile(r"[\^_]\{|\^[-\w]")
+_SCRIPT_SCREEN_RE = re.compile(r"[\^_]\{|\^[-\w∘]")
+_STRIPPED_DEGREE_RE = re.compile(r"(?<=\d)\^\{?circ\}?(?![A-Za-z])")
 
 
 def _superscripts_trigger(text: str) -> bool:
-    return ("^" in text or "_{" in text) and _SCRIPT_SCREEN_RE.search(text) is not None and render_scripts(
-        text) != text
+    if "^" not in text and "_{" not in text or _SCRIPT_SCREEN_RE.search(text) is None:
+        return False
+    return ("circ" in text and _STRIPPED_DEGREE_RE.search(text) is not None) or render_scripts(text) != text
 
 
 def fix_superscripts(text: str) -> str:
@@ -725,17 +787,20 @@ def fix_superscripts(text: str) -> str:
     when the whole exponent has them (``m^2`` → ``m²``, ``10^{-3}`` → ``10⁻³``), else LaTeX notation kept
     (``x^0.82``, ``x^{abc}``); ``_{i}`` → ``_i``.
 
-    >>> fix_superscripts('AstroM^3, 33 billion m^2, 10^{-3}, x^{T}, x^0.82, C_{i}, C_{ij}')
-    'AstroM³, 33 billion m², 10⁻³, x^T, x^0.82, C_i, C_{ij}'
+    >>> fix_superscripts('AstroM^3, 33 billion m^2, 10^{-3}, x^{T}, x^0.82, C_{i}, C_{ij}, 90^circ')
+    'AstroM³, 33 billion m², 10⁻³, x^T, x^0.82, C_i, C_{ij}, 90°'
     """
     if not _superscripts_trigger(text):
         return text
+    if "circ" in text:
+        text = _STRIPPED_DEGREE_RE.sub(lambda m: render_scripts("^" + _render_command("circ")), text)
     return render_scripts(text)
 
 
 _URL = r"https?://[^\s{}<>\"]+"
 _URL_THEN_COPY_RE = re.compile(rf"({_URL})\{{({_URL})\}}")
-_BRACED_URL_RE = re.compile(rf"\{{({_URL})\}}")
+_BRACED_URL_RE = re.compile(rf"(?:(?:\\|(?<![A-Za-z]))url)?\{{({_URL})\}}")
+_HREF_RE = re.compile(rf"(?:\\|(?<![A-Za-z]))href\{{({_URL})\}}\{{([^{{}}\n]*)\}}")
 
 
 def _links_trigger(text: str) -> bool:
@@ -747,6 +812,8 @@ def fix_link_debris(text: str) -> str:
 
     >>> fix_link_debris('at https://x.org/flan_nas{https://x.org/flan_nas}. Code: {https://github.com/a/b}.')
     'at https://x.org/flan_nas. Code: https://github.com/a/b.'
+    >>> fix_link_debris(r'see \href{https://x.org}{our site} and \url{https://y.org}')
+    'see our site (https://x.org) and https://y.org'
     """
     if not _links_trigger(text):
         return text
@@ -755,13 +822,18 @@ def fix_link_debris(text: str) -> str:
         first, second = match.group(1), match.group(2)
         return first if second.rstrip("/.") == first.rstrip("/.") else f"{first} {second}"
 
+    def href(match: re.Match[str]) -> str:
+        url, label = match.group(1), match.group(2).strip()
+        return url if label in ("", url) else f"{label} ({url})"
+
+    text = _HREF_RE.sub(href, text)
     text = _URL_THEN_COPY_RE.sub(copy, text)
     return _BRACED_URL_RE.sub(r"\1", text)
 
 
 # Grouping braces around a word: dropped, unless they still mean something: a script group, a set
 # (``{0,1}``), math grouping (``{2S+1}L_J``), or the argument of a raw command.
-_BRACES_RE = re.compile(r"(\\[A-Za-z]+ ?)?(?<![\\_^A-Za-z])\{([^{}\n,;|=+*/^_<>]*[^\W\d_][^{}\n,;|=+*/^_<>]*)\}")
+_BRACES_RE = re.compile(r"(\\[A-Za-z]+ ?)?(?<![\\_^])\{([^{}\n,;|=+*/^_<>]*[^\W\d_][^{}\n,;|=+*/^_<>]*)\}")
 
 
 def _braces_trigger(text: str) -> bool:
@@ -772,10 +844,10 @@ def fix_braces(text: str) -> str:
     r"""Drop leftover grouping braces around words (``"{SkillNet}"``).
 
     Braces that still mean something stay: ``_{...}`` subscripts, sets such as ``{0,1}``, math grouping such
-    as ``[{2S+1}L_J]``, braces glued to a word (``Wukong{ViT-B}``).
+    as ``[{2S+1}L_J]`` (a brace group holding an operator).
 
     >>> fix_braces(r'our "{SkillNet}" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; Wukong{ViT-B}')
-    'our "SkillNet" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; Wukong{ViT-B}'
+    'our "SkillNet" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; WukongViT-B'
     """
     if not _braces_trigger(text):
         return text
@@ -811,9 +883,9 @@ RULES: tuple[Rule, ...] = (
     Rule("latex.arrows", fix_arrows, _arrows_trigger),
     Rule("latex.greek", fix_greek, _greek_trigger),
     Rule("latex.symbols", fix_symbols, _symbols_trigger),
+    Rule("links.debris", fix_link_debris, _links_trigger),
     Rule("latex.commands", fix_commands, _commands_trigger),
     Rule("latex.superscripts", fix_superscripts, _superscripts_trigger),
-    Rule("links.debris", fix_link_debris, _links_trigger),
     Rule("latex.braces", fix_braces, _braces_trigger),
     Rule("whitespace", fix_whitespace, _whitespace_trigger),
     Rule("unicode.nfc", fix_nfc, _nfc_trigger),

@@ -27,7 +27,8 @@ import re
 from typing import Any
 
 from dedup.chardata import (
-    GREEK_NAMES,
+    ALPHABETS,
+    GREEK,
     NOT_RESTORED_IN_MATH,
     RESTORED_IN_SCRIPTS,
     SILENT_COMMANDS,
@@ -57,7 +58,7 @@ _SUPERSCRIPT_CHARS = frozenset(SUPERSCRIPTS)
 _INNER_GROUP_RE = re.compile(f"([\\^_])\\s*{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
 _BRACED_SCRIPT_RE = re.compile(r"(?<![\\])([\^_])\{([^{}\n]*)\}")
 # A bare exponent: a whole number (never split a decimal: x^0.82 stays), or one character.
-_BARE_SCRIPT_RE = re.compile(r"(?<=[\w)\]′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-](?![\w]))")
+_BARE_SCRIPT_RE = re.compile(r"(?<=[\w)\]′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′](?![\w]))")
 _DEGREE_SIGNS = frozenset({"∘", "\u2218", "o", "\u00b0"})
 
 
@@ -155,7 +156,15 @@ def _renderer() -> Any:
         content = l2tobj.node_arg_to_text(node, 0)
         return content + "\u0305" if len(content) == 1 else content
 
-    overrides = [
+    def alphabet(node: Any, l2tobj: Any, macroname: str) -> str:
+        # Capitals standing alone take the math alphabet (𝒪, ℝ); anything else (a Greek letter, a word,
+        # lowercase that these alphabets do not really have) is left as it is.
+        table = ALPHABETS[macroname]
+        content = l2tobj.node_arg_to_text(node, 0)
+        return re.sub(r"(?<![A-Za-z])[A-Z](?![a-z])", lambda m: table[m.group()], content)
+
+    overrides = [MacroTextSpec(name, simplify_repl=alphabet) for name in ALPHABETS]
+    overrides += [
         MacroTextSpec("frac", simplify_repl=frac),
         MacroTextSpec("dfrac", simplify_repl=frac),
         MacroTextSpec("tfrac", simplify_repl=frac),
@@ -186,8 +195,8 @@ def _renderer() -> Any:
             for node in nodelist:
                 if node is None:
                     continue
-                if self._is_bare_macro_node(prev) and node.isNodeType(latexwalker.LatexCharsNode):
-                    out += prev.macro_post_space
+                if self._is_bare_macro_node(prev) and prev.macroname not in SILENT_COMMANDS:
+                    out += prev.macro_post_space  # the source's spacing: `\Phi \circ \Psi` is `Φ ∘ Ψ`
                 piece = self.node_to_text(node)
                 if out.endswith(("^", "_")) and (
                     node.isNodeType(latexwalker.LatexGroupNode) or node.isNodeType(latexwalker.LatexMacroNode)
@@ -203,6 +212,10 @@ def _renderer() -> Any:
             if self.latex_context.get_macro_spec(node.macroname) is None:
                 args = node.nodeargd.argnlist if node.nodeargd and node.nodeargd.argnlist else []
                 name = node.macroname if node.macroname.isalpha() else ""
+                prefix = next((name[:i] for i in range(len(name) - 1, 1, -1) if name[:i] in GREEK), None)
+                if prefix is not None:
+                    name = self.macro_node_to_text(latexwalker.LatexMacroNode(
+                        macroname=prefix, nodeargd=None, pos=0, len=0)) + name[len(prefix):]
                 return name + "".join(self._groupnodecontents_to_text(a) for a in args) + (
                     node.macro_post_space if name else "")
             return str(super().macro_node_to_text(node))
@@ -225,8 +238,8 @@ def render(latex: str) -> str:
 
     >>> render(r'\frac{a}{b+c}'), render(r'\sqrt{a+b}'), render(r'\sqrt{2}'), render(r'x^{abc} + 10^{-3}')
     ('a/(b+c)', '√(a+b)', '√2', 'x^{abc} + 10⁻³')
-    >>> render(r"Petrovi\'c, {\it Chandra}, \LambdaCDM, 50\%"), render(r'\cite{smith}')
-    ('Petrović, Chandra, LambdaCDM, 50%', '')
+    >>> render(r"Petrovi\'c, {\it Chandra}, \LambdaCDM, \eps, 50\%"), render(r'\cite{smith}')
+    ('Petrović, Chandra, ΛCDM, eps, 50%', '')
     """
     if not _NEEDS_PARSER_RE.search(latex):
         return render_scripts(latex)  # nothing for the parser to do: no command, group or special
@@ -285,13 +298,14 @@ def _in_script(text: str, pos: int) -> bool:
     return False
 
 
-def _split_names(run: str) -> list[str] | None:
-    """`run` as Greek names only, after an optional one-letter variable (``Kpi`` → ``K``, ``pi``)."""
+def _split_names(run: str, names: frozenset[str]) -> list[str] | None:
+    """`run` as command names glued together, after an optional one-letter variable: ``Kpi`` → ``K``, ``pi``;
+    ``alphage`` → ``alpha``, ``ge``; ``ttoinfty`` → ``t``, ``to``, ``infty``. Longest names first."""
     for first in (0, 1):
         parts: list[str] = [run[0]] if first else []
         i = first
         while i < len(run):
-            j = next((j for j in range(len(run), i + 1, -1) if run[i:j] in GREEK_NAMES), None)
+            j = next((j for j in range(len(run), i + 1, -1) if run[i:j] in names), None)
             if j is None:
                 break
             parts.append(run[i:j])
@@ -322,10 +336,18 @@ def restore_math(content: str) -> str:
         for start, end in protected:
             if start < pos < end and content.find("{", start) < pos:
                 return run
-        script = _in_script(content, pos)
-        if run in names and (not script or run in RESTORED_IN_SCRIPTS):
+        after = content[match.end():match.end() + 1]
+        if run in SILENT_COMMANDS and pos and content[pos - 1] == "{" and after in (" ", "{"):
+            return "\\" + run  # {rm eff}, {bf r}: a font switch opening its group
+        if _in_script(content, pos) and not (run in names and after == "{"):
+            return "\\" + run if run in RESTORED_IN_SCRIPTS and run in names else run
+        # A negated relation (`ngeq`) is more often a variable glued to a relation (`n\geq`).
+        if run in names and not (run[0] == "n" and run[1:] in names):
             return "\\" + run
-        parts = _split_names(run)
+        parts = _split_names(run, names)
+        tail = next((i for i in range(len(run) - 2, 1, -1) if run[:i] in GREEK and run[i:].isupper()), None)
+        if parts is None and tail is not None:  # LambdaCDM: a Greek letter glued to an acronym
+            return "\\" + run[:tail] + " " + run[tail:]
         if parts is not None:
             return "".join(p if len(p) == 1 else "\\" + p + (" " if k < len(parts) - 1 else "")
                            for k, p in enumerate(parts))
