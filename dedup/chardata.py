@@ -68,6 +68,7 @@ GREEK_NAMES: frozenset[str] = frozenset(GREEK) | frozenset(
 #: few symbols. Operator words stay words there: ``N_{in}``, ``T_{max}``, ``E_{ll}`` are labels.
 RESTORED_IN_SCRIPTS: frozenset[str] = GREEK_NAMES | frozenset(
     {"infty", "circ", "prime", "star", "ast", "dagger", "ell", "hbar", "partial", "pm", "mp", "perp", "times"}
+    | {"odot", "oplus", "otimes", "bullet", "cdot", "parallel", "sharp", "natural", "ddagger", "nabla"}
 )
 
 #: Command names never given their backslash back in stripped math: capital Greek letters that look Latin
@@ -76,7 +77,7 @@ RESTORED_IN_SCRIPTS: frozenset[str] = GREEK_NAMES | frozenset(
 NOT_RESTORED_IN_MATH: frozenset[str] = frozenset(
     {"Alpha", "Beta", "Epsilon", "Zeta", "Eta", "Iota", "Kappa", "Mu", "Nu", "Omicron", "Rho", "Tau", "Chi"}
     | {"id", "leo", "wp", "wr", "top", "ket", "bra", "ref", "url", "mho", "dag", "Lsh", "Rsh", "and", "or"}
-    | {"author", "date", "chapter", "section", "exercise", "between", "because", "flat", "check", "title"}
+    | {"author", "date", "chapter", "section", "exercise", "between", "because", "flat", "title"}
     | {"estimates", "Equal", "Ident", "allequal", "Colon", "Cap", "Cup", "gemini", "cancer", "aries"}
 )
 
@@ -98,6 +99,25 @@ SILENT_COMMANDS: frozenset[str] = frozenset(
     | {"relax", "par", "hfill", "vfill", "centering", "raggedright", "allowbreak", "linebreak", "strut"}
     | {"nolinebreak", "mathstrut", "smallskip", "medskip", "bigskip", "newpage", "clearpage", "maketitle"}
     | {"displaylines", "displaybreak", "xspace", "ignorespaces", "unskip", "hline", "footnotemark", "and", "thanks"}
+)
+
+#: Commands pylatexenc's renderer does not know, with the faithful text for each: symbols it lacks (``\\ne``,
+#: ``\\land``), upright Greek, and operator names (written as the words they print).
+EXTRA_COMMANDS: dict[str, str] = {
+    "ne": "≠", "land": "∧", "lor": "∨", "lnot": "¬", "upalpha": "α", "upbeta": "β", "upgamma": "γ",
+    "updelta": "δ", "upepsilon": "ϵ", "upvarepsilon": "ε", "upzeta": "ζ", "upeta": "η", "uptheta": "θ",
+    "upvartheta": "ϑ", "upiota": "ι", "upkappa": "κ", "uplambda": "λ", "upmu": "μ", "upnu": "ν", "upxi": "ξ",
+    "uppi": "π", "upvarpi": "ϖ", "uprho": "ρ", "upvarrho": "ϱ", "upsigma": "σ", "upvarsigma": "ς", "uptau": "τ",
+    "upupsilon": "υ", "upphi": "ϕ", "upvarphi": "φ", "upchi": "χ", "uppsi": "ψ", "upomega": "ω",
+    "varlimsup": "lim sup", "varliminf": "lim inf", "varinjlim": "inj lim", "varprojlim": "proj lim",
+    "injlim": "inj lim", "projlim": "proj lim", "bmod": " mod ", "colon": ":", "dots": "…", "iff": "⟺",
+}
+
+#: Commands that take one argument and also accept it unbraced after a space (``\\hat x``, ``\\k a``):
+#: a text-mode span takes the next character along.
+ONE_ARGUMENT_COMMANDS: frozenset[str] = frozenset(
+    {"hat", "vec", "dot", "ddot", "check", "breve", "acute", "grave", "tilde", "bar", "widehat", "widetilde"}
+    | {"k", "d", "r", "u", "H", "b", "c", "v", "t", "not", "mathring", "overline", "underline"}
 )
 
 #: Arrows by LaTeX name. None of these names is an English word, so they are repaired wherever they occur.

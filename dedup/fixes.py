@@ -35,6 +35,7 @@ from dedup.chardata import (
     GLUED_OPERATORS,
     GREEK,
     INVISIBLE,
+    ONE_ARGUMENT_COMMANDS,
     NUMERIC_DEBRIS,
     STRIPPED_ARROWS,
     STRIPPED_BEFORE_NUMBER,
@@ -506,8 +507,10 @@ def _span_end(text: str, start: int, head: str) -> int:
             close = _balanced(text, end, "{", "}")
             return close if close > 0 else end
         return end + 1 if end < len(text) and text[end].isalpha() else end
-    if head in ("\\c", "\\v") and text[end:end + 1] == " ":  # Fran\c cois, \v c
-        return end + 2 if end + 1 < len(text) and text[end + 1].isalpha() else end
+    if head[1:] in ONE_ARGUMENT_COMMANDS and text[end:end + 1] == " " and text[end + 1:end + 2].isalpha():
+        return end + 2  # Fran\c cois, \hat x: the argument without braces
+    if head == "\\not" and end < len(text) and text[end] in "=<>":
+        return end + 1
     while end < len(text):
         skip = end
         while skip < len(text) and text[skip] == " ":
@@ -563,8 +566,8 @@ MATH_ARGUMENT_COMMANDS = frozenset({"frac", "dfrac", "tfrac", "sqrt", "hat", "ba
 _STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{)")
 _STRIPPED_SWITCH_RE = re.compile(r"\{(it|em|bf|rm|sl|sc|tt|sf|cal)(?=[ {])")
 _STRIPPED_ACCENT_RE = re.compile(
-    r"(?<=[a-z][a-z])\"(?=[aeiouyAEIOU])"
-    r"|(?<=[A-Za-z][a-z])'(?!(?:s|t|d|ll|re|ve|m)\b)(?=[aeiouycnszrlAEIOUCNSZ])"
+    r"(?<=[A-Za-z])\"(?=[aeiouyAEIOU])"
+    r"|(?<=[A-Za-z][a-z])(?<![Qq]u)'(?!(?:s|t|d|ll|re|ve|m)\b)(?=[aeiouycnszrl])"
     r"|(?<=[a-z])`(?=[aeiou])"
 )
 

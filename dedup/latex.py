@@ -28,6 +28,7 @@ from typing import Any
 
 from dedup.chardata import (
     ALPHABETS,
+    EXTRA_COMMANDS,
     GREEK,
     NOT_RESTORED_IN_MATH,
     RESTORED_IN_SCRIPTS,
@@ -59,7 +60,7 @@ _INNER_GROUP_RE = re.compile(f"([\\^_])\\s*{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}"
 _BRACED_SCRIPT_RE = re.compile(r"(?<![\\])([\^_])\{([^{}\n]*)\}")
 # A bare exponent: a whole number (never split a decimal: x^0.82 stays), or one character.
 _BARE_SCRIPT_RE = re.compile(r"(?<=[\w)\]′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′](?![\w]))")
-_DEGREE_SIGNS = frozenset({"∘", "\u2218", "o", "\u00b0"})
+_DEGREE_SIGNS = frozenset({"∘", "o", "\u00b0"})
 
 
 def _script(op: str, content: str) -> str:
@@ -134,6 +135,7 @@ def _renderer() -> Any:
     """The latex2text renderer with our overrides (built on first use: pylatexenc loads its tables lazily)."""
     from pylatexenc import latexwalker
     from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, SpecialsTextSpec, get_default_latex_context_db
+    from pylatexenc.macrospec import MacroSpec
 
     def frac(node: Any, l2tobj: Any) -> str:
         num, den = (l2tobj.node_arg_to_text(node, k) for k in (len(node.nodeargd.argnlist) - 2,
@@ -209,8 +211,17 @@ def _renderer() -> Any:
         def macro_node_to_text(self, node: Any) -> str:
             if node.macroname in SILENT_COMMANDS:
                 return ""
+            if node.macroname in EXTRA_COMMANDS:
+                return EXTRA_COMMANDS[node.macroname]
+            if node.macroname == "pmod":
+                return f" (mod {self.node_arg_to_text(node, 0)})"
             if self.latex_context.get_macro_spec(node.macroname) is None:
                 args = node.nodeargd.argnlist if node.nodeargd and node.nodeargd.argnlist else []
+                if any(a is not None for a in args):
+                    # A command the parser knows, with arguments, that the renderer does not (\textsf{…},
+                    # \mbox{…}, \operatorname{…}): its argument is the text.
+                    return "".join(self._groupnodecontents_to_text(a) for a in args if a is not None and not (
+                        a.isNodeType(latexwalker.LatexCharsNode) and a.chars == "*"))
                 name = node.macroname if node.macroname.isalpha() else ""
                 prefix = next((name[:i] for i in range(len(name) - 1, 1, -1) if name[:i] in GREEK), None)
                 if prefix is not None:
@@ -221,7 +232,16 @@ def _renderer() -> Any:
             return str(super().macro_node_to_text(node))
 
     renderer = Renderer(db, math_mode="text")
-    return renderer, latexwalker.LatexWalker
+    # Argument shapes the parser lacks: without them `\operatorname{tr}` would be a bare name and a group.
+    walker_db = latexwalker.get_default_latex_context_db()
+    walker_db.add_context_category("dedup-arguments", prepend=True, macros=[
+        MacroSpec("operatorname", "*{"), MacroSpec("pmod", "{"), MacroSpec("textfrac", "{{"),
+        MacroSpec("nicefrac", "{{"), MacroSpec("dfrac", "{{"), MacroSpec("tfrac", "{{"),
+        MacroSpec("textup", "{"), MacroSpec("textmd", "{"), MacroSpec("textsf", "{"), MacroSpec("texttt", "{"),
+        MacroSpec("boldsymbol", "{"), MacroSpec("bm", "{"), MacroSpec("mathscr", "{"), MacroSpec("widehat", "{"),
+        MacroSpec("widetilde", "{"), MacroSpec("mathring", "{"),
+    ], environments=[], specials=[])
+    return renderer, functools.partial(latexwalker.LatexWalker, latex_context=walker_db)
 
 
 #: Citation and cross-reference commands: dropped with the space before them (policy: a citation key is not
@@ -273,11 +293,19 @@ def command_names() -> frozenset[str]:
 
 @functools.cache
 def math_names() -> frozenset[str]:
-    """Names given their backslash back inside stripped math (``leq``, ``alpha``, ``log``)."""
-    return frozenset(n for n in _command_names() if len(n) >= 2 and n not in NOT_RESTORED_IN_MATH
+    """Names given their backslash back inside stripped math (``leq``, ``alpha``, ``log``, ``left``)."""
+    known = _command_names() | frozenset(EXTRA_COMMANDS) | frozenset(SILENT_COMMANDS - _SHORT_SWITCHES) | {
+        "operatorname", "pmod", "boldsymbol", "bm", "mathscr", "widehat", "widetilde"}
+    return frozenset(n for n in known if len(n) >= 2 and n not in NOT_RESTORED_IN_MATH
                      and n not in TEXT_MODE_LETTERS)
 
 
+# Font switches short enough to be letters of a variable (`$x_{it}$`): restored only when they open a group.
+_SHORT_SWITCHES = frozenset({"it", "em", "up", "md", "sl", "sc", "tt", "sf", "bf", "rm", "cal", "and", "par",
+                             "small", "large", "big", "indent", "thanks", "strut"})
+
+
+ACCENT_NAMES = frozenset({"hat", "check", "bar", "tilde", "vec", "dot", "ddot", "breve", "acute", "grave"})
 _LETTER_RUN_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
 _TEXT_ARG_RE = re.compile(r"(?:\\)?(?:text[a-z]*|mbox|mathrm|operatorname|rm|hbox)\s*\{[^{}]*\}")
 
@@ -310,9 +338,31 @@ def _split_names(run: str, names: frozenset[str]) -> list[str] | None:
                 break
             parts.append(run[i:j])
             i = j
+        if i == len(run) - 1 and parts and parts[-1] in ACCENT_NAMES:
+            parts.append(run[i])  # checkR: an accent on the letter after it
+            i += 1
         if i == len(run) and len(parts) > 1:
             return parts
     return None
+
+
+def _joined(parts: list[str]) -> str:
+    return "".join(p if len(p) == 1 else "\\" + p + (" " if k < len(parts) - 1 else "")
+                   for k, p in enumerate(parts))
+
+
+def _restore_run(run: str, names: frozenset[str], after: str) -> str:
+    """A letter run outside scripts: a name, names glued together, or a Greek letter glued to an acronym."""
+    # A negated relation (`ngeq`) is more often a variable glued to a relation (`n\geq`).
+    if run in names and not (run[0] == "n" and run[1:] in names) or (after == "{" and run in _command_names()):
+        return "\\" + run
+    parts = _split_names(run, names)
+    if parts is not None:
+        return _joined(parts)
+    tail = next((i for i in range(len(run) - 2, 1, -1) if run[:i] in GREEK and run[i:].isupper()), None)
+    if tail is not None:  # LambdaCDM: a Greek letter glued to an acronym
+        return "\\" + run[:tail] + " " + run[tail:]
+    return run
 
 
 def restore_math(content: str) -> str:
@@ -339,19 +389,19 @@ def restore_math(content: str) -> str:
         after = content[match.end():match.end() + 1]
         if run in SILENT_COMMANDS and pos and content[pos - 1] == "{" and after in (" ", "{"):
             return "\\" + run  # {rm eff}, {bf r}: a font switch opening its group
-        if _in_script(content, pos) and not (run in names and after == "{"):
-            return "\\" + run if run in RESTORED_IN_SCRIPTS and run in names else run
-        # A negated relation (`ngeq`) is more often a variable glued to a relation (`n\geq`).
-        if run in names and not (run[0] == "n" and run[1:] in names):
-            return "\\" + run
-        parts = _split_names(run, names)
-        tail = next((i for i in range(len(run) - 2, 1, -1) if run[:i] in GREEK and run[i:].isupper()), None)
-        if parts is None and tail is not None:  # LambdaCDM: a Greek letter glued to an acronym
-            return "\\" + run[:tail] + " " + run[tail:]
-        if parts is not None:
-            return "".join(p if len(p) == 1 else "\\" + p + (" " if k < len(parts) - 1 else "")
-                           for k, p in enumerate(parts))
-        return run
+        if pos and content[pos - 1] in "_^":
+            # A bare script takes one token: a name (x^alpha, RP^inftytimes) or one letter (H^mto).
+            head = next((run[:i] for i in range(len(run), 1, -1) if run[:i] in RESTORED_IN_SCRIPTS
+                         and run[:i] in names), None)
+            head_text = "\\" + head if head else run[0]
+            rest = run[len(head) if head else 1:]
+            return head_text + (_restore_run(rest, names, after) if len(rest) >= 2 else rest)
+        if _in_script(content, pos):
+            if run in RESTORED_IN_SCRIPTS and run in names or (after == "{" and run in names):
+                return "\\" + run
+            parts = _split_names(run, names)
+            return _joined(parts) if parts and len(parts[0]) == 1 else run
+        return _restore_run(run, names, after)
 
     return _LETTER_RUN_RE.sub(fix, content)
 
