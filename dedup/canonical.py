@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from dedup.fixes import RULES
+from dedup.fixes import RULES, Rule
 
 __all__ = [
     "MAX_PASSES",
@@ -32,11 +32,20 @@ __all__ = [
 #: so that a rule bug cannot loop forever.
 MAX_PASSES = 20
 
-# The screen's first step: ASCII text without any of these bytes, and without the few letter sequences the
-# stripped-LaTeX rules look for, passes every trigger. `bytes.translate` with a deletion table finds the
-# special bytes at C speed; the rules' own triggers decide the rest.
-_SPECIAL_BYTES = b"\\{}$^_&'`" + bytes(range(0x00, 0x20)) + bytes([0x7F])
-_PLAIN_BYTES = bytes(sorted(set(range(0x00, 0x80)) - set(_SPECIAL_BYTES)))
+# Characters some rule's necessary condition starts with. One `bytes.translate` pass (at C speed) lists the
+# ones a text holds; a condition that starts with one of them is then checked against that short list first.
+_SPECIAL = "\\{}$^_&'\"`" + "".join(map(chr, [*range(0x00, 0x0A), *range(0x0B, 0x20), 0x7F]))
+_KEEP_SPECIAL = bytes(sorted(set(range(0x80)) - set(_SPECIAL.encode())))
+
+
+def _rules_for(text: str) -> tuple[Rule, ...]:
+    """The rules that may fire on `text`: for ASCII text, those whose necessary substrings it holds."""
+    if not text.isascii():
+        return RULES
+    present = text.encode("ascii").translate(None, _KEEP_SPECIAL).decode("ascii")
+    return tuple(rule for rule in RULES if rule.needs is not None and (not rule.needs or any(
+        (need[0] in present and (len(need) == 1 or need in text)) if need[0] in _SPECIAL else need in text
+        for need in rule.needs)))
 
 
 def needs_repair(text: str) -> bool:
@@ -47,18 +56,7 @@ def needs_repair(text: str) -> bool:
     >>> needs_repair('10times faster'), needs_repair('cafÃ©'), needs_repair('two  spaces')
     (True, True, True)
     """
-    if text.isascii() and not text.encode("ascii").translate(None, _PLAIN_BYTES):
-        # No special character: only the letter-based triggers (stripped operators, `times`, arrows,
-        # entity debris, spacing) can fire.
-        return any(rule.trigger(text) for rule in _LETTER_RULES)
-    return any(rule.trigger(text) for rule in RULES)
-
-
-# Rules whose trigger can be true for ASCII text holding none of the special bytes.
-_LETTER_RULES = tuple(rule for rule in RULES if rule.name in {
-    "html.numeric_debris", "latex.times", "latex.arrows", "latex.symbols", "latex.greek", "whitespace",
-    "latex.stripped", "latex.superscripts",
-})
+    return any(rule.trigger(text) for rule in _rules_for(text))
 
 
 def _repair(text: str) -> tuple[str, tuple[str, ...]]:
@@ -72,7 +70,7 @@ def _repair(text: str) -> tuple[str, tuple[str, ...]]:
     idle_on: dict[str, str] = {}  # rule -> the text it last saw and left unchanged
     for _ in range(MAX_PASSES):
         before = text
-        for rule in RULES:
+        for rule in _rules_for(text):
             if idle_on.get(rule.name) is text:
                 continue
             fixed = rule.fix(text)

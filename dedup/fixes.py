@@ -19,6 +19,7 @@ between two math atoms), get their backslash back, and go through the same rende
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -35,8 +36,8 @@ from dedup.chardata import (
     GLUED_OPERATORS,
     GREEK,
     INVISIBLE,
-    ONE_ARGUMENT_COMMANDS,
     NUMERIC_DEBRIS,
+    ONE_ARGUMENT_COMMANDS,
     STRIPPED_ARROWS,
     STRIPPED_BEFORE_NUMBER,
     STRIPPED_OPERATORS,
@@ -157,10 +158,40 @@ _MOJIBAKE_CONFIG = ftfy.TextFixerConfig(
 )
 
 
-# How mojibake is made: every non-ASCII character of UTF-8 becomes two to four non-ASCII characters when its
-# bytes are read in a one-byte encoding (or a C1 control, or a lead byte before a space that was U+00A0).
-# Text without such a pair cannot hold mojibake, and this search is much cheaper than ftfy's heuristic.
-_MOJIBAKE_SHAPE_RE = re.compile("[^\x00-\x7f]{2}|[^\x00-\x7f] |[^\x00-\x7f]$|[\x80-\x9f]")
+# How mojibake is made: every non-ASCII character of UTF-8 is two to four bytes, a lead and continuations;
+# read in a one-byte encoding they become a lead character followed by continuation characters.
+def _mojibake_pairs() -> tuple[re.Pattern[str], dict[str, frozenset[str]], re.Pattern[str]]:
+    """What UTF-8 becomes in each one-byte codec ftfy tries: a lead byte (0xC2–0xF4) read in that codec,
+    then a continuation byte (0x80–0xBF) read in the same codec. Returns a regex for any lead followed by
+    any continuation, each lead's possible continuations, and a regex for a lead that lost its 0xA0 byte
+    (now a space), a C1 control, or a replacement character (a byte lost on the way)."""
+    import ftfy.bad_codecs  # noqa: F401  (registers the sloppy codecs)
+    from ftfy.chardata import CHARMAP_ENCODINGS
+
+    follows: dict[str, set[str]] = {}
+    a0_leads: set[str] = set()
+    for enc in CHARMAP_ENCODINGS:
+        conts = {bytes([b]).decode(enc) for b in range(0x80, 0xC0)}
+        for b in range(0xC2, 0xF5):
+            follows.setdefault(bytes([b]).decode(enc), set()).update(conts)
+        if enc != "macroman":  # ftfy restores a lost 0xA0 byte in these only
+            a0_leads.update(bytes([b]).decode(enc) for b in (0xC2, 0xC3, 0xC5, 0xCE, 0xD0, 0xD9, 0xE2, 0xE3))
+    leads = "".join(sorted(follows))
+    conts_all = "".join(sorted(set().union(*follows.values())))
+    pair = re.compile(f"[{re.escape(leads)}][{re.escape(conts_all)}]")
+    other = re.compile(f"[{re.escape(''.join(sorted(a0_leads)))}](?: |$)|[\\x80-\\x9f\\ufffd]")
+    return pair, {lead: frozenset(c) for lead, c in follows.items()}, other
+
+
+_MOJIBAKE_PAIR_RE, _MOJIBAKE_FOLLOWS, _MOJIBAKE_OTHER_RE = _mojibake_pairs()
+
+
+def _mojibake_shaped(text: str) -> bool:
+    """Whether `text` holds a lead-then-continuation pair of one codec, a lost 0xA0, or a C1 control:
+    text without any cannot be mojibake, and this is much cheaper than ftfy's heuristic."""
+    if _MOJIBAKE_OTHER_RE.search(text):
+        return True
+    return any(m.group()[1] in _MOJIBAKE_FOLLOWS[m.group()[0]] for m in _MOJIBAKE_PAIR_RE.finditer(text))
 
 
 def looks_like_mojibake(text: str) -> bool:
@@ -169,7 +200,7 @@ def looks_like_mojibake(text: str) -> bool:
     >>> looks_like_mojibake("Pérez – 118× lower, 1.8 Å—comparable, CAFÉ®"), looks_like_mojibake("PÃ©rez")
     (False, True)
     """
-    return not text.isascii() and _MOJIBAKE_SHAPE_RE.search(text) is not None and is_bad(text)
+    return not text.isascii() and _mojibake_shaped(text) and is_bad(text)
 
 
 def fix_mojibake(text: str) -> str:
@@ -228,6 +259,9 @@ def fix_invisible(text: str) -> str:
 
 
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\r\x85\u2028\u2029\u206a-\u206f\ufff9-\ufffc\ud800-\udfff]")
+
+
+_ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 0x7F]))
 
 
 def _controls_trigger(text: str) -> bool:
@@ -322,6 +356,7 @@ def fix_nfc(text: str) -> str:
 _SPACE_RUN_RE = re.compile(r"[ \t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\x0b\x0c]")
 _LINE_EDGE_RE = re.compile(r" ?\n ?")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
+_ODD_SPACE_RE = re.compile(r"[\t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
 _SPACE_RUN_SCREEN_RE = re.compile(r"[ \t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\x0b\x0c]")
 
 
@@ -330,7 +365,8 @@ def _whitespace_trigger(text: str) -> bool:
         return True
     if "\n" in text and (" \n" in text or "\n " in text or "\n\n\n" in text):
         return True
-    return not text.isascii() and _SPACE_RUN_SCREEN_RE.search(text) is not None
+    return not text.isascii() and _ODD_SPACE_RE.search(text) is not None and (
+        _SPACE_RUN_SCREEN_RE.search(text) is not None)
 
 
 def fix_whitespace(text: str) -> str:
@@ -576,8 +612,10 @@ def _stripped_commands_trigger(text: str) -> bool:
     if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or any(
             m.group(1) in command_names() for m in _STRIPPED_COMMAND_RE.finditer(text))):
         return True
-    return "\\" not in text and ('"' in text or "'" in text or "`" in text) and (
-        _STRIPPED_ACCENT_RE.search(text) is not None)
+    # Accents only in text that shows other stripped LaTeX (a `$`, a script, a brace) or a glued `"`: in
+    # plain prose an apostrophe is an apostrophe.
+    return "\\" not in text and ('"' in text or (("'" in text or "`" in text) and (
+        "$" in text or "^" in text or "_" in text))) and _STRIPPED_ACCENT_RE.search(text) is not None
 
 
 def fix_stripped_commands(text: str) -> str:
@@ -594,7 +632,8 @@ def fix_stripped_commands(text: str) -> str:
     """
     if not _stripped_commands_trigger(text):
         return text
-    if "\\" not in text and _STRIPPED_ACCENT_RE.search(text):
+    if "\\" not in text and ('"' in text or "$" in text or "^" in text or "_" in text) and (
+            _STRIPPED_ACCENT_RE.search(text)):
         text = _STRIPPED_ACCENT_RE.sub(lambda m: "\\" + m.group(), text)
     if "{" in text:
         text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)
@@ -629,6 +668,12 @@ _BETWEEN_ATOMS_RE = re.compile(rf"(?<![\w\\])({_ATOM}) ({_alternation(STRIPPED_O
 _BEFORE_NUMBER_RE = re.compile(rf"(?<![\w\\])({_alternation(STRIPPED_BEFORE_NUMBER)})(?=[0-9])")
 #: A stripped operator between spaces: the cheap test for whether the between-atoms rules need to run.
 SPACED_OPERATOR_RE = re.compile(rf" (?:{_alternation(STRIPPED_OPERATORS)}) ")
+
+
+@functools.lru_cache(maxsize=4)
+def _has_spaced_operator(text: str) -> bool:
+    """Whether `text` holds a stripped operator between spaces (asked by two rules of the same text)."""
+    return SPACED_OPERATOR_RE.search(text) is not None
 _GLUED_AFTER_GREEK_RE = re.compile(
     rf"(?<![A-Za-z\\])({_GREEK_NAMES}|[\u0391-\u03c9])({_alternation(GLUED_OPERATORS)})(?![A-Za-z])"
 )
@@ -639,7 +684,7 @@ _BEFORE_NUMBER_SCREEN_RE = re.compile(r"eq?[0-9]")
 
 
 def _symbols_trigger(text: str) -> bool:
-    return (SPACED_OPERATOR_RE.search(text) is not None or _BEFORE_NUMBER_SCREEN_RE.search(text) is not None
+    return (_has_spaced_operator(text) or _BEFORE_NUMBER_SCREEN_RE.search(text) is not None
             or (("circ" in text or "cdot" in text) and _GLUED_AFTER_GREEK_RE.search(text) is not None))
 
 
@@ -724,14 +769,15 @@ def _greek_operands(match: re.Match[str]) -> str:
     return "".join(_render_command(part) if part in GREEK else part or "" for part in match.groups())
 
 
-_GREEK_IN_REGION_RE = re.compile(rf"[_^]\{{?[^{{}}\n]*?(?<![A-Za-z\\])(?:{_GREEK_NAMES})")
+_GREEK_RUN_RE = re.compile(rf"(?<![A-Za-z\\])(?:{_GREEK_NAMES})")
 
 
 def _greek_trigger(text: str) -> bool:
-    if ("_" in text or "^" in text) and _GREEK_IN_REGION_RE.search(text) is not None and any(
-            _region_greek(m.group(2)) != m.group(2) for m in MATH_REGION_RE.finditer(text)):
+    if ("_" in text or "^" in text) and any(
+            _GREEK_RUN_RE.search(m.group(2)) and _region_greek(m.group(2)) != m.group(2)
+            for m in MATH_REGION_RE.finditer(text)):
         return True
-    return (SPACED_OPERATOR_RE.search(text) is not None or "circ" in text or "cdot" in text) and (
+    return ("circ" in text or "cdot" in text or _has_spaced_operator(text)) and (
         _GREEK_OPERANDS_RE.search(text) is not None)
 
 
@@ -858,11 +904,16 @@ def fix_braces(text: str) -> str:
 
 
 class Rule(NamedTuple):
-    """A repair rule: its name in ``repairs``, its function, and the cheap test that says it may fire."""
+    """A repair rule: its name in ``repairs``, its function, the cheap test that says it may fire, and what
+    ASCII text must contain for that test to pass (``None``: the rule never fires on ASCII; ``()``: ask the
+    trigger). The strings are a necessary condition checked with ``in``, which is far cheaper than a regex:
+    clean ASCII text, most of a corpus, is cleared by a few substring tests."""
 
     name: str
     fix: Fixer
     trigger: Callable[[str], bool]
+    needs: tuple[str, ...] | None = ()
+
 
 
 #: The rules in the order they run. Order matters: text is decoded (entities, mojibake) before LaTeX can be
@@ -870,28 +921,28 @@ class Rule(NamedTuple):
 #: and commands outside them (``\$`` is no delimiter); stripped forms before raw commands; scripts after
 #: every renderer; spaces and NFC last.
 RULES: tuple[Rule, ...] = (
-    Rule("html.entities", fix_html_entities, _entities_trigger),
-    Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake),
-    Rule("invisible", fix_invisible, _invisible_trigger),
-    Rule("unicode.controls", fix_control_chars, _controls_trigger),
-    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger),
-    Rule("unicode.width", fix_width, _width_trigger),
-    Rule("unicode.quotes", fix_quotes, _quotes_trigger),
-    Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger),
-    Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger),
-    Rule("latex.math", fix_math, _math_trigger),
-    Rule("latex.escapes", fix_escapes, _escapes_trigger),
-    Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger),
-    Rule("latex.times", fix_times, _times_trigger),
-    Rule("latex.arrows", fix_arrows, _arrows_trigger),
+    Rule("html.entities", fix_html_entities, _entities_trigger, ("&",)),
+    Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, None),
+    Rule("invisible", fix_invisible, _invisible_trigger, None),
+    Rule("unicode.controls", fix_control_chars, _controls_trigger, _ASCII_CONTROLS),
+    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, None),
+    Rule("unicode.width", fix_width, _width_trigger, None),
+    Rule("unicode.quotes", fix_quotes, _quotes_trigger, None),
+    Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, ("x2", "x00")),
+    Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''",)),
+    Rule("latex.math", fix_math, _math_trigger, ("$", "\\")),
+    Rule("latex.escapes", fix_escapes, _escapes_trigger, ("\\",)),
+    Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`")),
+    Rule("latex.times", fix_times, _times_trigger, ("times",)),
+    Rule("latex.arrows", fix_arrows, _arrows_trigger, ("arrow",)),
     Rule("latex.greek", fix_greek, _greek_trigger),
     Rule("latex.symbols", fix_symbols, _symbols_trigger),
-    Rule("links.debris", fix_link_debris, _links_trigger),
-    Rule("latex.commands", fix_commands, _commands_trigger),
-    Rule("latex.superscripts", fix_superscripts, _superscripts_trigger),
-    Rule("latex.braces", fix_braces, _braces_trigger),
+    Rule("links.debris", fix_link_debris, _links_trigger, ("{http",)),
+    Rule("latex.commands", fix_commands, _commands_trigger, ("\\",)),
+    Rule("latex.superscripts", fix_superscripts, _superscripts_trigger, ("^", "_{")),
+    Rule("latex.braces", fix_braces, _braces_trigger, ("{",)),
     Rule("whitespace", fix_whitespace, _whitespace_trigger),
-    Rule("unicode.nfc", fix_nfc, _nfc_trigger),
+    Rule("unicode.nfc", fix_nfc, _nfc_trigger, None),
 )
 
 #: The rules by name, in the order they run.

@@ -59,7 +59,9 @@ _SUPERSCRIPT_CHARS = frozenset(SUPERSCRIPTS)
 _INNER_GROUP_RE = re.compile(f"([\\^_])\\s*{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
 _BRACED_SCRIPT_RE = re.compile(r"(?<![\\])([\^_])\{([^{}\n]*)\}")
 # A bare exponent: a whole number (never split a decimal: x^0.82 stays), or one character.
-_BARE_SCRIPT_RE = re.compile(r"(?<=[\w)\]′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′](?![\w]))")
+_BARE_SCRIPT_RE = re.compile(
+    r"(?<=[\w)\]′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′](?![\w]))"
+)
 _DEGREE_SIGNS = frozenset({"∘", "o", "\u00b0"})
 
 
@@ -186,7 +188,7 @@ def _renderer() -> Any:
         specials=[SpecialsTextSpec("~", " ")],
     )
 
-    class Renderer(LatexNodes2Text):  # type: ignore[misc]
+    class Renderer(LatexNodes2Text):
         """latex2text that keeps script groups marked and unknown command names as text."""
 
         def nodelist_to_text(self, nodelist: list[Any]) -> str:
