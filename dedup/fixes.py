@@ -421,7 +421,7 @@ def _math_trigger(text: str) -> bool:
     return ("$" in text and text.count("$") > 1) or "\\(" in text or "\\[" in text
 
 
-def _is_math(content: str, digit: str) -> bool:
+def _is_math(content: str, digit: str, after: str = "") -> bool:
     """Whether the text between two dollars reads as math rather than as prose between two prices.
 
     Pandoc's rule first (no space just inside the dollars, no digit right after the closing one), waived
@@ -438,8 +438,8 @@ def _is_math(content: str, digit: str) -> bool:
     if "\\" in content:
         return True
     words = [w for w in _WORD_RE.findall(content) if w not in command_names()]
-    if content[0].isdigit() and words and not _MATH_SIGNAL_RE.search(content):
-        return False  # "$20 English$…": an amount, then prose
+    if content[0].isdigit() and words and not _MATH_SIGNAL_RE.search(content) and after[:1] in ("\\", "$"):
+        return False  # "$20 English$\to…": an amount, then prose, then the next dollar sign
     return len(words) < 2
 
 
@@ -468,7 +468,7 @@ def fix_math(text: str) -> str:
     pieces, done, start = [], 0, 0
     while (match := _INLINE_MATH_RE.search(text, start)) is not None:
         content, digit = match.group(1), match.group(2)
-        if not _is_math(content, digit):
+        if not _is_math(content, digit, text[match.end():match.end() + 1]):
             start = match.start() + 1
             continue
         pieces += [text[done : match.start()], _render_math(content), digit]
@@ -608,14 +608,19 @@ _STRIPPED_ACCENT_RE = re.compile(
 )
 
 
+def _has_accent_quote(text: str) -> bool:
+    """An apostrophe or backtick before a vowel: no English contraction starts with a vowel (`'s`, `'t`)."""
+    return ("'" in text or "`" in text) and any(q + v in text for q in "'`" for v in "aeiou")
+
+
 def _stripped_commands_trigger(text: str) -> bool:
     if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or any(
             m.group(1) in command_names() for m in _STRIPPED_COMMAND_RE.finditer(text))):
         return True
     # Accents only in text that shows other stripped LaTeX (a `$`, a script, a brace) or a glued `"`: in
     # plain prose an apostrophe is an apostrophe.
-    return "\\" not in text and ('"' in text or (("'" in text or "`" in text) and (
-        "$" in text or "^" in text or "_" in text))) and _STRIPPED_ACCENT_RE.search(text) is not None
+    return "\\" not in text and ('"' in text or _has_accent_quote(text)) and (
+        _STRIPPED_ACCENT_RE.search(text) is not None)
 
 
 def fix_stripped_commands(text: str) -> str:
@@ -632,8 +637,7 @@ def fix_stripped_commands(text: str) -> str:
     """
     if not _stripped_commands_trigger(text):
         return text
-    if "\\" not in text and ('"' in text or "$" in text or "^" in text or "_" in text) and (
-            _STRIPPED_ACCENT_RE.search(text)):
+    if "\\" not in text and ('"' in text or _has_accent_quote(text)) and _STRIPPED_ACCENT_RE.search(text):
         text = _STRIPPED_ACCENT_RE.sub(lambda m: "\\" + m.group(), text)
     if "{" in text:
         text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)
@@ -665,7 +669,10 @@ def _render_command(name: str) -> str:
 _GREEK_NAMES = _alternation(GREEK)
 _ATOM = rf"(?:[A-Za-z]|\d+(?:\.\d+)?|{_GREEK_NAMES}|[\u0391-\u03c9])"
 _BETWEEN_ATOMS_RE = re.compile(rf"(?<![\w\\])({_ATOM}) ({_alternation(STRIPPED_OPERATORS)}) (?={_ATOM}(?![\w]))")
-_BEFORE_NUMBER_RE = re.compile(rf"(?<![\w\\])({_alternation(STRIPPED_BEFORE_NUMBER)})(?=[0-9])")
+_BEFORE_NUMBER_RE = re.compile(
+    rf"(?<![\w\\])({_alternation(STRIPPED_BEFORE_NUMBER)})(?=[0-9])"
+    r"|(?<= )(leq|geq|neq|approx|simeq|propto)(?= [0-9])"
+)
 #: A stripped operator between spaces: the cheap test for whether the between-atoms rules need to run.
 SPACED_OPERATOR_RE = re.compile(rf" (?:{_alternation(STRIPPED_OPERATORS)}) ")
 
@@ -680,11 +687,12 @@ _GLUED_AFTER_GREEK_RE = re.compile(
 #: A math region: the letters right after `_`/`^` on a base that is one letter, a symbol or a closing
 #: bracket (`C_Phi`, `x^beta`), or a `_{...}` group; never a word or a path (`flan_nas`, `my_beta`).
 MATH_REGION_RE = re.compile(r"((?:(?<![\w/.\-])[A-Za-z]|[})\]]|[^\x00-\x7f])[_^])(\{[^{}\n]*\}|[A-Za-z]+)")
-_BEFORE_NUMBER_SCREEN_RE = re.compile(r"eq?[0-9]")
+_BEFORE_NUMBER_SCREEN_RE = re.compile(r"eq? ?[0-9]")  # a literal first character: a fast scan
 
 
 def _symbols_trigger(text: str) -> bool:
     return (_has_spaced_operator(text) or _BEFORE_NUMBER_SCREEN_RE.search(text) is not None
+            or (("prox " in text or "propto " in text) and _BEFORE_NUMBER_RE.search(text) is not None)
             or (("circ" in text or "cdot" in text) and _GLUED_AFTER_GREEK_RE.search(text) is not None))
 
 
@@ -701,8 +709,8 @@ def fix_symbols(text: str) -> str:
         return text
     if SPACED_OPERATOR_RE.search(text):
         text = _BETWEEN_ATOMS_RE.sub(lambda m: f"{m.group(1)} {_render_command(m.group(2))} ", text)
-    if _BEFORE_NUMBER_SCREEN_RE.search(text):
-        text = _BEFORE_NUMBER_RE.sub(lambda m: _render_command(m.group(1)), text)
+    if _BEFORE_NUMBER_SCREEN_RE.search(text) or "prox " in text or "propto " in text:
+        text = _BEFORE_NUMBER_RE.sub(lambda m: _render_command(m.group(1) or m.group(2)), text)
     if "circ" in text or "cdot" in text:
         text = _GLUED_AFTER_GREEK_RE.sub(lambda m: m.group(1) + _render_command(m.group(2)), text)
     return text
@@ -756,6 +764,27 @@ def fix_arrows(text: str) -> str:
 
 
 _STRONG_IN_REGION_RE = re.compile(rf"^\{{?({_GREEK_NAMES})(?=[^a-z]|$)")
+# A Greek name or a big operator glued to a script (`theta_H`, `tau_k`, `sum_{k}`, `sigma^2`): no English
+# word is followed by `_` or `^`.
+_BEFORE_SCRIPT_NAMES = frozenset(GREEK) | {"sum", "int", "prod", "oint", "bigcup", "bigcap"}
+_BEFORE_SCRIPT_RE = re.compile(
+    rf"(?<![\w\\])([A-Za-z]{{2,}})(?=[_^](?:\{{|[A-Za-z0-9]{{1,2}}(?![A-Za-z0-9])|(?:{_GREEK_NAMES})(?![a-z])))"
+)
+_SCRIPT_MARK_RE = re.compile(r"[_^]")
+_WORD_END_RE = re.compile(r"(?<![\w\\])[A-Za-z]{2,}$")
+
+
+def _name_before_script(text: str) -> bool:
+    """Whether a Greek name or big operator is glued to a script: look back from each `_`/`^` (few) rather
+    than scan every word."""
+    for mark in _SCRIPT_MARK_RE.finditer(text):
+        word = _WORD_END_RE.search(text, max(0, mark.start() - 12), mark.start())
+        if word is not None and word.group() in _BEFORE_SCRIPT_NAMES and _BEFORE_SCRIPT_RE.match(
+                text, word.start()):
+            return True
+    return False
+
+
 _STANDALONE_GREEK_RE = re.compile(rf"(?<![\w\\-])({_GREEK_NAMES})(?![\w-])")
 _OPERAND = rf"(?:{_GREEK_NAMES}|[A-Za-z]|\d+(?:\.\d+)?)"
 _GREEK_OPERANDS_RE = re.compile(
@@ -773,6 +802,8 @@ _GREEK_RUN_RE = re.compile(rf"(?<![A-Za-z\\])(?:{_GREEK_NAMES})")
 
 
 def _greek_trigger(text: str) -> bool:
+    if ("_" in text or "^" in text) and _name_before_script(text):
+        return True
     if ("_" in text or "^" in text) and any(
             _GREEK_RUN_RE.search(m.group(2)) and _region_greek(m.group(2)) != m.group(2)
             for m in MATH_REGION_RE.finditer(text)):
@@ -799,7 +830,8 @@ def _greek_parts(run: str) -> list[str] | None:
 def fix_greek(text: str) -> str:
     r"""Render stripped Greek names found by context: after ``_``/``^``, in a ``_{...}`` group, as the operand
     of a stripped operator (``Phi circ Psi``). Once the text has shown, after ``_``, that a capitalised name
-    is math, its other standalone uses are too. ``Phi-2`` the model and ``alpha`` the word stay.
+    is math, its other standalone uses are too; so is a name glued to a script (``theta_H``, ``sum_{k}``).
+    ``Phi-2`` the model and ``alpha`` the word stay.
 
     >>> fix_greek('classes Phi, Psi where C_Phi and C_{Phi} > C_Psi; Phi-2 is a model; alpha test')
     'classes Φ, Ψ where C_Φ and C_{Φ} > C_Ψ; Phi-2 is a model; alpha test'
@@ -811,17 +843,21 @@ def fix_greek(text: str) -> str:
     strong: set[str] = set()
     if "_" in text or "^" in text:
         for match in MATH_REGION_RE.finditer(text):
-            strong.update(name for name in _STRONG_IN_REGION_RE.findall(match.group(2)) if name[:1].isupper())
+            strong.update(_STRONG_IN_REGION_RE.findall(match.group(2)))
         text = MATH_REGION_RE.sub(lambda m: m.group(1) + _region_greek(m.group(2)), text)
     if SPACED_OPERATOR_RE.search(text) or "circ" in text or "cdot" in text:
         text = _GREEK_OPERANDS_RE.sub(_greek_operands, text)
+    if "_" in text or "^" in text:
+        strong.update(m.group(1) for m in _BEFORE_SCRIPT_RE.finditer(text) if m.group(1) in GREEK)
+        text = _BEFORE_SCRIPT_RE.sub(lambda m: _render_command(m.group(1)) if m.group(1) in _BEFORE_SCRIPT_NAMES
+                                     else m.group(), text)
     if strong:
         text = _STANDALONE_GREEK_RE.sub(lambda m: _render_command(m.group()) if m.group() in strong
                                         else m.group(), text)
     return text
 
 
-_SCRIPT_SCREEN_RE = re.compile(r"[\^_]\{|\^[-\w∘]")
+_SCRIPT_SCREEN_RE = re.compile(r"[\^_]\{|\^[-+\w∘]")
 _STRIPPED_DEGREE_RE = re.compile(r"(?<=\d)\^\{?circ\}?(?![A-Za-z])")
 
 

@@ -33,6 +33,7 @@ from dedup.chardata import (
     NOT_RESTORED_IN_MATH,
     RESTORED_IN_SCRIPTS,
     SILENT_COMMANDS,
+    SYMBOLS,
     SUPERSCRIPTS,
     TEXT_MODE_LETTERS,
 )
@@ -225,7 +226,8 @@ def _renderer() -> Any:
                     return "".join(self._groupnodecontents_to_text(a) for a in args if a is not None and not (
                         a.isNodeType(latexwalker.LatexCharsNode) and a.chars == "*"))
                 name = node.macroname if node.macroname.isalpha() else ""
-                prefix = next((name[:i] for i in range(len(name) - 1, 1, -1) if name[:i] in GREEK), None)
+                prefix = next((name[:i] for i in range(len(name) - 1, 1, -1) if name[:i] in GREEK or (
+                    name[:i] in SYMBOLS and (name[i].isupper() or name[i].isdigit()))), None)
                 if prefix is not None:
                     name = self.macro_node_to_text(latexwalker.LatexMacroNode(
                         macroname=prefix, nodeargd=None, pos=0, len=0)) + name[len(prefix):]
@@ -307,6 +309,10 @@ _SHORT_SWITCHES = frozenset({"it", "em", "up", "md", "sl", "sc", "tt", "sf", "bf
                              "small", "large", "big", "indent", "thanks", "strut"})
 
 
+#: Commands that take an argument and are restored even inside a script (fonts, accents, text).
+SCRIPT_COMMANDS = frozenset({"mathrm", "mathbf", "mathcal", "mathbb", "mathit", "mathsf", "mathtt", "mathfrak",
+                             "mathscr", "boldsymbol", "text", "textrm", "operatorname", "hat", "bar", "tilde",
+                             "vec", "dot", "ddot", "widehat", "widetilde", "overline", "frac", "sqrt"})
 ACCENT_NAMES = frozenset({"hat", "check", "bar", "tilde", "vec", "dot", "ddot", "breve", "acute", "grave"})
 _LETTER_RUN_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
 _TEXT_ARG_RE = re.compile(r"(?:\\)?(?:text[a-z]*|mbox|mathrm|operatorname|rm|hbox)\s*\{[^{}]*\}")
@@ -391,6 +397,8 @@ def restore_math(content: str) -> str:
         after = content[match.end():match.end() + 1]
         if run in SILENT_COMMANDS and pos and content[pos - 1] == "{" and after in (" ", "{"):
             return "\\" + run  # {rm eff}, {bf r}: a font switch opening its group
+        if run in SCRIPT_COMMANDS and run in names:
+            return "\\" + run  # x_{mathrm{ee}}, r_c^{mathbf k}, x_hat{…}: a command in any position
         if pos and content[pos - 1] in "_^":
             # A bare script takes one token: a name (x^alpha, RP^inftytimes) or one letter (H^mto).
             head = next((run[:i] for i in range(len(run), 1, -1) if run[:i] in RESTORED_IN_SCRIPTS
