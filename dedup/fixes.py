@@ -438,8 +438,9 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
     if "\\" in content:
         return True
     words = [w for w in _WORD_RE.findall(content) if w not in command_names()]
-    if content[0].isdigit() and words and not _MATH_SIGNAL_RE.search(content) and after[:1] in ("\\", "$"):
-        return False  # "$20 English$\to…": an amount, then prose, then the next dollar sign
+    if content[0].isdigit() and words and not _MATH_SIGNAL_RE.search(content) and (
+            after[:1] not in ("", " ", ".", ",", ";", ":", ")", "\n")):
+        return False  # "$20 AstroM$^3$": an amount, then prose, then something glued to a dollar sign
     return len(words) < 2
 
 

@@ -33,8 +33,8 @@ from dedup.chardata import (
     NOT_RESTORED_IN_MATH,
     RESTORED_IN_SCRIPTS,
     SILENT_COMMANDS,
-    SYMBOLS,
     SUPERSCRIPTS,
+    SYMBOLS,
     TEXT_MODE_LETTERS,
 )
 
