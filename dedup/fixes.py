@@ -431,13 +431,14 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
         return False
     lone_operator = len(content) == 1 and not content.isalnum()
     if (content[0].isspace() or content[-1].isspace() or digit) and not (
-            (_MATH_SIGNAL_RE.search(content) and not content[0].isdigit()) or lone_operator):
+            ((_MATH_SIGNAL_RE.search(content) or restore_math(content) != content) and not content[0].isdigit())
+            or lone_operator):
         return False
     if content[-1] == "\\":
         return False
     if "\\" in content:
         return True
-    words = [w for w in _WORD_RE.findall(content) if w not in command_names()]
+    words = [w for w in _WORD_RE.findall(content) if w not in command_names() and restore_math(w) == w]
     if content[0].isdigit() and words and not _MATH_SIGNAL_RE.search(content) and (
             after[:1] not in ("", " ", ".", ",", ";", ":", ")", "\n")):
         return False  # "$20 AstroM$^3$": an amount, then prose, then something glued to a dollar sign

@@ -355,8 +355,16 @@ def _split_names(run: str, names: frozenset[str]) -> list[str] | None:
 
 
 def _joined(parts: list[str]) -> str:
-    return "".join(p if len(p) == 1 else "\\" + p + (" " if k < len(parts) - 1 else "")
-                   for k, p in enumerate(parts))
+    """Names glued in the source stay glued: ``\\Delta{}\\alpha`` renders ``Δα`` (a space would show);
+    an accent takes the letter after it with a space (``\\check R``)."""
+    out = ""
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        if len(part) == 1:
+            out += part
+        else:
+            out += "\\" + part + ("" if last else " " if part in ACCENT_NAMES else "{}")
+    return out
 
 
 def _restore_run(run: str, names: frozenset[str], after: str) -> str:
