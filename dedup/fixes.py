@@ -389,11 +389,15 @@ def fix_whitespace(text: str) -> str:
 
 # --------------------------------------------------------------------------------------------- LaTeX
 
-_LATEX_QUOTES_RE = re.compile(r"(?<![\w'`])(?:``|'')(?=[^\s'`])((?:[^\n'`]|'(?!')){0,200}?[^\s'`])''(?![\w'])")
+_LATEX_QUOTES_RE = re.compile(
+    r"(?<![\w'`])''(?=[^\s'`])((?:[^\n'`]|'(?!')){0,200}?[^\s'`])''(?![\w'])"
+    # ``x'' and ``x": the backticks leave no doubt, even glued to words (as``single-pass''algorithms)
+    r"|``(?=[^\s'`])((?:[^\n'`\"]|'(?!')){0,200}?[^\s'`])(?:''|\")"
+)
 
 
 def _latex_quotes_trigger(text: str) -> bool:
-    return "''" in text
+    return "''" in text or "``" in text
 
 
 def fix_latex_quotes(text: str) -> str:
@@ -406,7 +410,7 @@ def fix_latex_quotes(text: str) -> str:
     """
     if not _latex_quotes_trigger(text):
         return text
-    return _LATEX_QUOTES_RE.sub(r'"\1"', text)
+    return _LATEX_QUOTES_RE.sub(lambda m: '"' + (m.group(1) or m.group(2)) + '"', text)
 
 
 _DISPLAY_MATH_RE = re.compile(r"\\\((.{1,400}?)\\\)|\\\[(.{1,400}?)\\\]|(?<!\\)\$\$([^$]{1,400}?)\$\$", re.S)
@@ -415,10 +419,16 @@ _INLINE_MATH_RE = re.compile(r"(?<![\\$])\$([^$\n]{1,300}?)\$(?!\$)(\d?)")
 # $…$ pair without a backslash means the dollars are prices ("$5 and then US$"), not math.
 _WORD_RE = re.compile(r"(?<![\\A-Za-z_^{])[A-Za-z]{3,}(?![A-Za-z])")
 _MATH_SIGNAL_RE = re.compile(r"[=\\^_<>]")
+_SCRIPT_SIGNAL_RE = re.compile(r"[\^_]\{")  # 2^{ℵ_0}: a script group, never in an amount
 
 
 def _math_trigger(text: str) -> bool:
     return ("$" in text and text.count("$") > 1) or "\\(" in text or "\\[" in text
+
+
+def _plain_words(content: str) -> list[str]:
+    """Words of three letters or more that are no command name, glued or not: prose."""
+    return [w for w in _WORD_RE.findall(content) if w not in command_names() and restore_math(w) == w]
 
 
 def _is_math(content: str, digit: str, after: str = "") -> bool:
@@ -430,15 +440,18 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
     if "://" in content:
         return False
     lone_operator = len(content) == 1 and not content.isalnum()
-    if (content[0].isspace() or content[-1].isspace() or digit) and not (
-            ((_MATH_SIGNAL_RE.search(content) or restore_math(content) != content) and not content[0].isdigit())
-            or lone_operator):
-        return False
+    if digit and "\\" not in content and not lone_operator:
+        return False  # $5-$10: a digit right after the closing dollar is an amount ($\le$13 is not)
+    if content[0].isspace() or content[-1].isspace():
+        if not (_MATH_SIGNAL_RE.search(content) or restore_math(content) != content):
+            return False  # "$5 and $": prose between two amounts
+        if content.strip()[:1].isdigit() and not (_SCRIPT_SIGNAL_RE.search(content) and not _plain_words(content)):
+            return False  # "$20 118\times $": an amount first
     if content[-1] == "\\":
         return False
     if "\\" in content:
         return True
-    words = [w for w in _WORD_RE.findall(content) if w not in command_names() and restore_math(w) == w]
+    words = _plain_words(content)
     if content[0].isdigit() and words and not _MATH_SIGNAL_RE.search(content) and (
             after[:1] not in ("", " ", ".", ",", ";", ":", ")", "\n")):
         return False  # "$20 AstroM$^3$": an amount, then prose, then something glued to a dollar sign
@@ -512,7 +525,7 @@ def fix_escapes(text: str) -> str:
 
 # A text-mode LaTeX span: a command (letters, or one accent/escape character) or a group opened by one
 # (``{\it …}``). Its braced and bracketed arguments are taken by :func:`_span_end`.
-_COMMAND_START_RE = re.compile(r"(?<![_^])\{\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-])")
+_COMMAND_START_RE = re.compile(r"~?(?:(?<![_^])\{\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-]))")
 _ACCENT_CHARS = frozenset("\"'`^~=.")
 
 
@@ -556,6 +569,9 @@ def _span_end(text: str, start: int, head: str) -> int:
         if skip < len(text) and text[skip] in "{[":
             close = _balanced(text, skip, text[skip], "}" if text[skip] == "{" else "]")
             if close < 0:
+                if text[skip] == "{" and end == start + len(head):  # a truncated abstract: \footnote{We plan…
+                    newline = text.find("\n", skip)
+                    return len(text) if newline < 0 else newline
                 break
             end = close
         else:
@@ -567,7 +583,7 @@ def _commands_trigger(text: str) -> bool:
     return "\\" in text and _COMMAND_START_RE.search(text) is not None
 
 
-_CITE_BEFORE_RE = re.compile(r"[ ~]+(?=\\(?:cite[a-z]*|nocite)\b)")
+_CITE_BEFORE_RE = re.compile(r"[ ~]+(?=\\(?:cite[a-z]*|nocite|eqref|ref|autoref|[cC]ref|pageref)\b)")
 
 
 def fix_commands(text: str) -> str:
@@ -580,17 +596,21 @@ def fix_commands(text: str) -> str:
     """
     if not _commands_trigger(text):
         return text
-    if "cite" in text:
+    if "cite" in text or "ref" in text:
         text = _CITE_BEFORE_RE.sub("", text)
     pieces, done = [], 0
     for match in _COMMAND_START_RE.finditer(text):
         if match.start() < done:
             continue
-        end = _span_end(text, match.start(), match.group())
+        tie = match.group().startswith("~")  # a tie glued before the command (`assurance~\footnote{…}`)
+        end = _span_end(text, match.start() + tie, match.group()[tie:])
         # A command right after another one belongs to the same span (``\bar\nu``: the accent takes it).
-        while end > match.start() and (after := _COMMAND_START_RE.match(text, end)) is not None:
-            end = _span_end(text, end, after.group())
-        pieces += [text[done : match.start()], render(text[match.start() : end])]
+        while end > match.start() + tie and (after := _COMMAND_START_RE.match(text, end)) is not None:
+            tied = after.group().startswith("~")
+            end = _span_end(text, end + tied, after.group()[tied:])
+        span = text[match.start() : end]
+        depth = span.count("{") - span.count("\\{") - span.count("}") + span.count("\\}")
+        pieces += [text[done : match.start()], render(span + "}" * depth if depth > 0 else span)]
         done = end
     return "".join(pieces) + text[done:] if pieces else text
 
@@ -625,6 +645,17 @@ def _stripped_commands_trigger(text: str) -> bool:
         _STRIPPED_ACCENT_RE.search(text) is not None)
 
 
+def _accent(match: re.Match[str]) -> str:
+    """Give a glued accent its backslash back, unless its word holds a second one: a quote pair glued to
+    words (``as"single-pass"algorithms``) is no accent."""
+    text, at = match.string, match.start()
+    start = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at)) + 1
+    end = min((i for i in (text.find(" ", at), text.find("\n", at)) if i >= 0), default=len(text))
+    if match.group() == '"' and text.count('"', start, end) > 1:
+        return match.group()
+    return "\\" + match.group()
+
+
 def fix_stripped_commands(text: str) -> str:
     r"""Render commands that lost their backslash but kept their brace: ``textbf{F}inetuning``,
     ``mathcal{O}(n)``, ``frac{a}{b+c}``, ``sqrt{E_w/E}``, ``cite{key}``, ``{it Chandra}``, and accents
@@ -640,7 +671,7 @@ def fix_stripped_commands(text: str) -> str:
     if not _stripped_commands_trigger(text):
         return text
     if "\\" not in text and ('"' in text or _has_accent_quote(text)) and _STRIPPED_ACCENT_RE.search(text):
-        text = _STRIPPED_ACCENT_RE.sub(lambda m: "\\" + m.group(), text)
+        text = _STRIPPED_ACCENT_RE.sub(_accent, text)
     if "{" in text:
         text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)
     names = command_names()
@@ -887,7 +918,10 @@ def fix_superscripts(text: str) -> str:
 _URL = r"https?://[^\s{}<>\"]+"
 _URL_THEN_COPY_RE = re.compile(rf"({_URL})\{{({_URL})\}}")
 _BRACED_URL_RE = re.compile(rf"(?:(?:\\|(?<![A-Za-z]))url)?\{{({_URL})\}}")
-_HREF_RE = re.compile(rf"(?:\\|(?<![A-Za-z]))href\{{({_URL})\}}\{{([^{{}}\n]*)\}}")
+_HREF_RE = re.compile(
+    rf"(?:\\|(?<![A-Za-z]))href\{{({_URL})\}}\{{([^{{}}\n]*)\}}"
+    rf"|(?:\\|(?<![A-Za-z]))href\{{([^{{}}\n]*)\}}\{{({_URL})\}}"  # arguments swapped by the author
+)
 
 
 def _links_trigger(text: str) -> bool:
@@ -910,7 +944,8 @@ def fix_link_debris(text: str) -> str:
         return first if second.rstrip("/.") == first.rstrip("/.") else f"{first} {second}"
 
     def href(match: re.Match[str]) -> str:
-        url, label = match.group(1), match.group(2).strip()
+        url, label = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        label = label.strip()
         return url if label in ("", url) else f"{label} ({url})"
 
     text = _HREF_RE.sub(href, text)
@@ -967,7 +1002,7 @@ RULES: tuple[Rule, ...] = (
     Rule("unicode.width", fix_width, _width_trigger, None),
     Rule("unicode.quotes", fix_quotes, _quotes_trigger, None),
     Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, ("x2", "x00")),
-    Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''",)),
+    Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
     Rule("latex.math", fix_math, _math_trigger, ("$", "\\")),
     Rule("latex.escapes", fix_escapes, _escapes_trigger, ("\\",)),
     Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`")),

@@ -61,7 +61,7 @@ _INNER_GROUP_RE = re.compile(f"([\\^_])\\s*{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}"
 _BRACED_SCRIPT_RE = re.compile(r"(?<![\\])([\^_])\{([^{}\n]*)\}")
 # A bare exponent: a whole number (never split a decimal: x^0.82 stays), or one character.
 _BARE_SCRIPT_RE = re.compile(
-    r"(?<=[\w)\]′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′](?![\w]))"
+    r"(?<=[\w)\]|′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′](?![\w]))"
 )
 _DEGREE_SIGNS = frozenset({"∘", "o", "\u00b0"})
 
@@ -248,9 +248,10 @@ def _renderer() -> Any:
     return renderer, functools.partial(latexwalker.LatexWalker, latex_context=walker_db)
 
 
-#: Citation and cross-reference commands: dropped with the space before them (policy: a citation key is not
-#: text, and pylatexenc's ``<cit.>`` marker would make two copies differ when one lost its citations).
-CITATIONS = ("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "citeyear", "nocite", "label")
+#: Citation and cross-reference commands: dropped with the space before them (policy: a citation or label key
+#: is not text, and pylatexenc's ``<cit.>``/``<ref>`` markers would make two copies differ when one lost them).
+CITATIONS = ("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "citeyear", "nocite", "label", "ref",
+             "eqref", "autoref", "cref", "Cref", "pageref")
 
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)((?:\\\\)*)%")
 _NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
