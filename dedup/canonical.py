@@ -34,18 +34,19 @@ MAX_PASSES = 20
 
 # Characters some rule's necessary condition starts with. One `bytes.translate` pass (at C speed) lists the
 # ones a text holds; a condition that starts with one of them is then checked against that short list first.
-_SPECIAL = "\\{}$^_&'\"`" + "".join(map(chr, [*range(0x00, 0x0A), *range(0x0B, 0x20), 0x7F]))
-_KEEP_SPECIAL = bytes(sorted(set(range(0x80)) - set(_SPECIAL.encode())))
+_SPECIAL = "\\{}$^_&'\"`"
+_KEEP_SPECIAL = bytes(sorted(set(range(0x100)) - set(_SPECIAL.encode())))
 
 
 def _rules_for(text: str) -> tuple[Rule, ...]:
-    """The rules that may fire on `text`: for ASCII text, those whose necessary substrings it holds."""
-    if not text.isascii():
-        return RULES
-    present = text.encode("ascii").translate(None, _KEEP_SPECIAL).decode("ascii")
-    return tuple(rule for rule in RULES if rule.needs is not None and (not rule.needs or any(
-        (need[0] in present and (len(need) == 1 or need in text)) if need[0] in _SPECIAL else need in text
-        for need in rule.needs)))
+    """The rules that may fire on `text`: those whose necessary substrings it holds (and, for non-ASCII
+    text, the rules that only non-ASCII text can need)."""
+    ascii_only = text.isascii()
+    present = text.encode("utf-8", "surrogatepass").translate(None, _KEEP_SPECIAL).decode("ascii")
+    return tuple(rule for rule in RULES if (rule.needs is None and not ascii_only) or (
+        rule.needs is not None and (not rule.needs or any(
+            (need[0] in present and (len(need) == 1 or need in text)) if need[0] in _SPECIAL else need in text
+            for need in rule.needs))))
 
 
 def needs_repair(text: str) -> bool:

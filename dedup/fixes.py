@@ -261,9 +261,6 @@ def fix_invisible(text: str) -> str:
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\r\x85\u2028\u2029\u206a-\u206f\ufff9-\ufffc\ud800-\udfff]")
 
 
-_ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 0x7F]))
-
-
 def _controls_trigger(text: str) -> bool:
     return _CONTROL_RE.search(text) is not None
 
@@ -978,9 +975,9 @@ def fix_braces(text: str) -> str:
 
 class Rule(NamedTuple):
     """A repair rule: its name in ``repairs``, its function, the cheap test that says it may fire, and what
-    ASCII text must contain for that test to pass (``None``: the rule never fires on ASCII; ``()``: ask the
-    trigger). The strings are a necessary condition checked with ``in``, which is far cheaper than a regex:
-    clean ASCII text, most of a corpus, is cleared by a few substring tests."""
+    text must contain for that test to pass: one of the ``needs`` substrings (``()``: ask the trigger;
+    ``None``: the rule needs a non-ASCII character). Substring tests are far cheaper than a regex: clean
+    text, most of a corpus, is cleared by a few of them."""
 
     name: str
     fix: Fixer
@@ -997,7 +994,7 @@ RULES: tuple[Rule, ...] = (
     Rule("html.entities", fix_html_entities, _entities_trigger, ("&",)),
     Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, None),
     Rule("invisible", fix_invisible, _invisible_trigger, None),
-    Rule("unicode.controls", fix_control_chars, _controls_trigger, _ASCII_CONTROLS),
+    Rule("unicode.controls", fix_control_chars, _controls_trigger),
     Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, None),
     Rule("unicode.width", fix_width, _width_trigger, None),
     Rule("unicode.quotes", fix_quotes, _quotes_trigger, None),
