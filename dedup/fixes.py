@@ -440,8 +440,9 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
     if digit and "\\" not in content and not lone_operator:
         return False  # $5-$10: a digit right after the closing dollar is an amount ($\le$13 is not)
     if content[0].isspace() or content[-1].isspace():
-        if not (_MATH_SIGNAL_RE.search(content) or restore_math(content) != content):
-            return False  # "$5 and $": prose between two amounts
+        if not (_MATH_SIGNAL_RE.search(content) or restore_math(content) != content) and (
+                content.strip()[:1].isdigit() or _plain_words(content) or not content.strip()):
+            return False  # "$5 and $": prose between two amounts ("$ a $" is math)
         if content.strip()[:1].isdigit() and not (_SCRIPT_SIGNAL_RE.search(content) and not _plain_words(content)):
             return False  # "$20 118\times $": an amount first
     if content[-1] == "\\":
@@ -544,6 +545,12 @@ def _balanced(text: str, i: int, open_: str, close: str) -> int:
     return -1
 
 
+#: Commands whose arguments may come without braces, one token each (``\frac12``, ``\sqrt n``).
+ARGUMENT_COUNTS = {"frac": 2, "dfrac": 2, "tfrac": 2, "sqrt": 1, "mathbb": 1, "mathcal": 1, "mathfrak": 1,
+                   "mathscr": 1, "mathbf": 1, "mathrm": 1, "boldsymbol": 1, "bm": 1, "vec": 1}
+_TOKEN_RE = re.compile(r"\\[A-Za-z]+|[A-Za-z0-9]")
+
+
 def _span_end(text: str, start: int, head: str) -> int:
     """Where the LaTeX span that starts with `head` at `start` ends: after its arguments."""
     if head.startswith("{"):
@@ -559,6 +566,8 @@ def _span_end(text: str, start: int, head: str) -> int:
         return end + 2  # Fran\c cois, \hat x: the argument without braces
     if head == "\\not" and end < len(text) and text[end] in "=<>":
         return end + 1
+    wanted = ARGUMENT_COUNTS.get(head[1:], 0)
+    taken = 0
     while end < len(text):
         skip = end
         while skip < len(text) and text[skip] == " ":
@@ -570,7 +579,11 @@ def _span_end(text: str, start: int, head: str) -> int:
                     newline = text.find("\n", skip)
                     return len(text) if newline < 0 else newline
                 break
+            taken += text[skip] == "{"
             end = close
+        elif taken < wanted and (token := _TOKEN_RE.match(text, skip)) is not None:
+            taken += 1  # an argument without braces: \frac12, \frac\gamma 6, \sqrt n, \mathbb R
+            end = token.end()
         else:
             break
     return end
@@ -887,7 +900,7 @@ def fix_greek(text: str) -> str:
     return text
 
 
-_SCRIPT_SCREEN_RE = re.compile(r"[\^_]\{|\^[-+\w∘]")
+_SCRIPT_SCREEN_RE = re.compile(r"[\^_]\{|\^[-+\w∘′']")
 _STRIPPED_DEGREE_RE = re.compile(r"(?<=\d)\^\{?circ\}?(?![A-Za-z])")
 
 
@@ -952,7 +965,7 @@ def fix_link_debris(text: str) -> str:
 
 # Grouping braces around a word: dropped, unless they still mean something: a script group, a set
 # (``{0,1}``), math grouping (``{2S+1}L_J``), or the argument of a raw command.
-_BRACES_RE = re.compile(r"(\\[A-Za-z]+ ?)?(?<![\\_^])\{([^{}\n,;|=+*/^_<>]*[^\W\d_][^{}\n,;|=+*/^_<>]*)\}")
+_BRACES_RE = re.compile(r"(\\[A-Za-z]+ ?)?(?<![\\_^])\{([^{}\n,;|=+*/<>]*[^\W_][^{}\n,;|=+*/<>]*)\}")
 
 
 def _braces_trigger(text: str) -> bool:

@@ -61,7 +61,7 @@ _INNER_GROUP_RE = re.compile(f"([\\^_])\\s*{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}"
 _BRACED_SCRIPT_RE = re.compile(r"(?<![\\])([\^_])\{([^{}\n]*)\}")
 # A bare exponent: a whole number (never split a decimal: x^0.82 stays), or one character.
 _BARE_SCRIPT_RE = re.compile(
-    r"(?<=[\w)\]|′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′](?![\w]))"
+    r"(?<=[\w)\]|′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′'](?![\w]))"
 )
 _DEGREE_SIGNS = frozenset({"∘", "o", "\u00b0"})
 

@@ -52,8 +52,8 @@ RULE_CASES = [
     ("latex.math", "$x$, $m^2$, \\[a\\], $$b=c$$, $\\frac{a}{b+c}$, $x_i leq 1$", "x, m², a, b=c, a/(b+c), x_i ≤ 1"),
     (
         "latex.math",
-        "$20, $5-$10, US$7 and US$8, $ x $, $5 and then US$",
-        "$20, $5-$10, US$7 and US$8, $ x $, $5 and then US$",
+        "$20, $5-$10, US$7 and US$8, $ 5 $, $5 and then US$",
+        "$20, $5-$10, US$7 and US$8, $ 5 $, $5 and then US$",
     ),
     ("latex.quotes", "''quoted'' and ``also''", '"quoted" and "also"'),
     ("latex.quotes", "it's 5'' long, ''", "it's 5'' long, ''"),
