@@ -416,6 +416,7 @@ _INLINE_MATH_RE = re.compile(r"(?<![\\$])\$([^$\n]{1,300}?)\$(?!\$)(\d?)")
 # $…$ pair without a backslash means the dollars are prices ("$5 and then US$"), not math.
 _WORD_RE = re.compile(r"(?<![\\A-Za-z_^{])[A-Za-z]{3,}(?![A-Za-z])")
 _MATH_SIGNAL_RE = re.compile(r"[=\\^_<>]")
+_RELATION_SIGNAL_RE = re.compile(r"[=<>]|[\^_]\{")
 _SCRIPT_SIGNAL_RE = re.compile(r"[\^_]\{")  # 2^{ℵ_0}: a script group, never in an amount
 
 
@@ -450,6 +451,8 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
     if "\\" in content:
         return True
     words = _plain_words(content)
+    if words and _RELATION_SIGNAL_RE.search(content) and not content[0].isdigit():
+        return True  # rad(abc) > K_ε c^{1-ε}: a relation or a script says math, whatever the words
     if content[0].isdigit() and words and not _MATH_SIGNAL_RE.search(content) and (
             after[:1] not in ("", " ", ".", ",", ";", ":", ")", "\n")):
         return False  # "$20 AstroM$^3$": an amount, then prose, then something glued to a dollar sign

@@ -316,7 +316,9 @@ SCRIPT_COMMANDS = frozenset({"mathrm", "mathbf", "mathcal", "mathbb", "mathit", 
                              "vec", "dot", "ddot", "widehat", "widetilde", "overline", "frac", "sqrt"})
 ACCENT_NAMES = frozenset({"hat", "check", "bar", "tilde", "vec", "dot", "ddot", "breve", "acute", "grave"})
 _LETTER_RUN_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
-_TEXT_ARG_RE = re.compile(r"(?:\\)?(?:text[a-z]*|mbox|mathrm|operatorname|rm|hbox)\s*\{[^{}]*\}")
+_TEXT_ARG_RE = re.compile(
+    r"(?:\\)?(?:text[a-z]*|mbox|mathrm|operatorname|rm|hbox)\s*\{[^{}]*\}|\{\\?rm\s[^{}]*\}"  # {rm div}
+)
 
 
 def _in_script(text: str, pos: int) -> bool:
@@ -400,12 +402,12 @@ def restore_math(content: str) -> str:
 
     def fix(match: re.Match[str]) -> str:
         run, pos = match.group(), match.start()
-        for start, end in protected:
-            if start < pos < end and content.find("{", start) < pos:
-                return run
         after = content[match.end():match.end() + 1]
         if run in SILENT_COMMANDS and pos and content[pos - 1] == "{" and after in (" ", "{"):
             return "\\" + run  # {rm eff}, {bf r}: a font switch opening its group
+        for start, end in protected:
+            if start < pos < end and content.find("{", start) < pos:
+                return run
         if run in SCRIPT_COMMANDS and run in names:
             return "\\" + run  # x_{mathrm{ee}}, r_c^{mathbf k}, x_hat{…}: a command in any position
         if pos and content[pos - 1] in "_^":
@@ -418,9 +420,22 @@ def restore_math(content: str) -> str:
         if _in_script(content, pos):
             if run in RESTORED_IN_SCRIPTS and run in names or (after == "{" and run in names):
                 return "\\" + run
+            before = content[pos - 1:pos]
+            if run in names and before in (" ", ")", ",") and after in (" ", "(", ""):
+                return "\\" + run  # _{b in B}, T_{d to d}: a word between other terms (N_{in} alone stays)
             parts = _split_names(run, names)
             return _joined(parts) if parts and len(parts[0]) == 1 else run
         return _restore_run(run, names, after)
 
-    return _LETTER_RUN_RE.sub(fix, content)
+    restored = _LETTER_RUN_RE.sub(fix, content)
+    return _SET_BRACES_RE.sub(_set_braces, restored) if "{" in restored else restored
+
+
+# A brace group that starts after a space, `=`, `(`, `,` or a relation is a set in stripped math (`d in {1,2,3}`
+# was `d \in \{1,2,3\}`): grouping braces follow a command, a script mark or a letter.
+_SET_BRACES_RE = re.compile(r"(?<=[ =(,∈])\{(?!\\)([^{}]*)\}")
+
+
+def _set_braces(match: re.Match[str]) -> str:
+    return "\\{" + match.group(1) + "\\}"
 
