@@ -634,7 +634,7 @@ def fix_commands(text: str) -> str:
 #: Commands whose arguments are math: a stripped argument gets its command names back too.
 MATH_ARGUMENT_COMMANDS = frozenset({"frac", "dfrac", "tfrac", "sqrt", "hat", "bar", "vec", "tilde", "overline",
                                     "underline", "dot", "ddot", "widehat", "widetilde", "boldsymbol", "bm"})
-_STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{)")
+_STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{|(?<=sqrt)\[)")
 _STRIPPED_SWITCH_RE = re.compile(r"\{(it|em|bf|rm|sl|sc|tt|sf|cal)(?=[ {])")
 _STRIPPED_ACCENT_RE = re.compile(
     r"(?<=[A-Za-z])\"(?=[aeiouyAEIOU])"
@@ -700,6 +700,9 @@ def fix_stripped_commands(text: str) -> str:
         span = restored[:end]
         if match.group(1) in MATH_ARGUMENT_COMMANDS or match.group(1).startswith("math"):
             span = head + restore_math(span[len(head):])  # mathcal{C_Phi}: the argument is math
+        elif "{" in span[len(head):]:  # emph{emph{xy}}: commands nested in the arguments lost theirs too
+            span = head + _STRIPPED_COMMAND_RE.sub(
+                lambda m: "\\" + m.group(1) if m.group(1) in names else m.group(), span[len(head):])
         pieces += [text[done : match.start()], render(span)]
         done = match.end() + end - len(head)
     text = "".join(pieces) + text[done:] if pieces else text

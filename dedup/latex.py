@@ -293,14 +293,21 @@ def _command_names() -> frozenset[str]:
 @functools.cache
 def command_names() -> frozenset[str]:
     """Names that count as a command when a brace follows them, even outside math (``frac{a}{b}``)."""
-    return frozenset(n for n in _command_names() if len(n) >= 3 and n not in NOT_RESTORED_IN_MATH)
+    known = _command_names() | frozenset(EXTRA_COMMANDS) | WRAPPER_COMMANDS
+    return frozenset(n for n in known if len(n) >= 3 and n not in NOT_RESTORED_IN_MATH)
+
+
+#: Commands whose argument is their text, known to the parser (with our argument shapes) but not to the
+#: renderer's table: rendered as their argument.
+WRAPPER_COMMANDS = frozenset({"textup", "textmd", "textsf", "texttt", "textnormal", "mbox", "hbox", "operatorname",
+                              "boldsymbol", "bm", "pmod"})
 
 
 @functools.cache
 def math_names() -> frozenset[str]:
     """Names given their backslash back inside stripped math (``leq``, ``alpha``, ``log``, ``left``)."""
-    known = _command_names() | frozenset(EXTRA_COMMANDS) | frozenset(SILENT_COMMANDS - _SHORT_SWITCHES) | {
-        "operatorname", "pmod", "boldsymbol", "bm", "mathscr", "widehat", "widetilde"}
+    known = _command_names() | frozenset(EXTRA_COMMANDS) | frozenset(SILENT_COMMANDS - _SHORT_SWITCHES) | (
+        WRAPPER_COMMANDS | {"mathscr", "widehat", "widetilde"})
     return frozenset(n for n in known if len(n) >= 2 and n not in NOT_RESTORED_IN_MATH
                      and n not in TEXT_MODE_LETTERS)
 
