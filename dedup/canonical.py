@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from dedup.fixes import RULES, Rule
+from dedup.fixes import _ASCII_CONTROLS, NON_ASCII, RULES, Rule
 
 __all__ = [
     "MAX_PASSES",
@@ -32,21 +32,34 @@ __all__ = [
 #: so that a rule bug cannot loop forever.
 MAX_PASSES = 20
 
-# Characters some rule's necessary condition starts with. One `bytes.translate` pass (at C speed) lists the
-# ones a text holds; a condition that starts with one of them is then checked against that short list first.
-_SPECIAL = "\\{}$^_&'\"`"
-_KEEP_SPECIAL = bytes(sorted(set(range(0x100)) - set(_SPECIAL.encode())))
+# The rules indexed by what they need. One `bytes.translate` pass (at C speed) lists the special characters a
+# text holds (the ones some need starts with, and a mark for non-ASCII); the rules needing one of them, plus
+# those whose longer needs occur in the text, plus those that always ask their trigger, are the candidates.
+_SPECIAL = "\\{}$^_&'\"`" + "".join(_ASCII_CONTROLS)
+_KEEP_SPECIAL = bytes(sorted(set(range(0x80)) - set(_SPECIAL.encode())))  # bytes >= 0x80 stay: non-ASCII
+_BY_CHAR: dict[str, set[int]] = {}
+_BY_WORD: list[tuple[str, int]] = []
+_ALWAYS: set[int] = set()
+for _index, _rule in enumerate(RULES):
+    if not _rule.needs:
+        _ALWAYS.add(_index)
+    for _need in _rule.needs:
+        if _need == NON_ASCII or (len(_need) == 1 and _need in _SPECIAL):
+            _BY_CHAR.setdefault(_need, set()).add(_index)
+        else:
+            _BY_WORD.append((_need, _index))
 
 
 def _rules_for(text: str) -> tuple[Rule, ...]:
-    """The rules that may fire on `text`: those whose necessary substrings it holds (and, for non-ASCII
-    text, the rules that only non-ASCII text can need)."""
-    ascii_only = text.isascii()
-    present = text.encode("utf-8", "surrogatepass").translate(None, _KEEP_SPECIAL).decode("ascii")
-    return tuple(rule for rule in RULES if (rule.needs is None and not ascii_only) or (
-        rule.needs is not None and (not rule.needs or any(
-            (need[0] in present and (len(need) == 1 or need in text)) if need[0] in _SPECIAL else need in text
-            for need in rule.needs))))
+    """The rules that may fire on `text`: those whose necessary substrings it holds."""
+    present = set(text.encode("utf-8", "surrogatepass").translate(None, _KEEP_SPECIAL).decode("latin-1"))
+    chosen = set(_ALWAYS)
+    for char in present:
+        chosen |= _BY_CHAR.get(NON_ASCII if char >= "\x80" else char, set())
+    for word, index in _BY_WORD:
+        if index not in chosen and (word[0] not in _SPECIAL or word[0] in present) and word in text:
+            chosen.add(index)
+    return tuple(RULES[i] for i in sorted(chosen))
 
 
 def needs_repair(text: str) -> bool:

@@ -994,14 +994,19 @@ def fix_braces(text: str) -> str:
 
 class Rule(NamedTuple):
     """A repair rule: its name in ``repairs``, its function, the cheap test that says it may fire, and what
-    text must contain for that test to pass: one of the ``needs`` substrings (``()``: ask the trigger;
-    ``None``: the rule needs a non-ASCII character). Substring tests are far cheaper than a regex: clean
-    text, most of a corpus, is cleared by a few of them."""
+    text must contain for that test to pass: one of the ``needs`` substrings (``()``: always ask the trigger;
+    :data:`NON_ASCII`: any non-ASCII character). Substring tests are far cheaper than a regex: clean text,
+    most of a corpus, is cleared by a few of them."""
 
     name: str
     fix: Fixer
     trigger: Callable[[str], bool]
-    needs: tuple[str, ...] | None = ()
+    needs: tuple[str, ...] = ()
+
+
+#: A need that any non-ASCII character meets (the rules for mojibake, ligatures, curly quotes…).
+NON_ASCII = "\x80"
+_ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 0x7F]))
 
 
 
@@ -1011,12 +1016,12 @@ class Rule(NamedTuple):
 #: every renderer; spaces and NFC last.
 RULES: tuple[Rule, ...] = (
     Rule("html.entities", fix_html_entities, _entities_trigger, ("&",)),
-    Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, None),
-    Rule("invisible", fix_invisible, _invisible_trigger, None),
-    Rule("unicode.controls", fix_control_chars, _controls_trigger),
-    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, None),
-    Rule("unicode.width", fix_width, _width_trigger, None),
-    Rule("unicode.quotes", fix_quotes, _quotes_trigger, None),
+    Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, (NON_ASCII,)),
+    Rule("invisible", fix_invisible, _invisible_trigger, (NON_ASCII,)),
+    Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, NON_ASCII)),
+    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (NON_ASCII,)),
+    Rule("unicode.width", fix_width, _width_trigger, (NON_ASCII,)),
+    Rule("unicode.quotes", fix_quotes, _quotes_trigger, (NON_ASCII,)),
     Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, ("x2", "x00")),
     Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
     Rule("latex.math", fix_math, _math_trigger, ("$", "\\")),
@@ -1031,7 +1036,7 @@ RULES: tuple[Rule, ...] = (
     Rule("latex.superscripts", fix_superscripts, _superscripts_trigger, ("^", "_{")),
     Rule("latex.braces", fix_braces, _braces_trigger, ("{",)),
     Rule("whitespace", fix_whitespace, _whitespace_trigger),
-    Rule("unicode.nfc", fix_nfc, _nfc_trigger, None),
+    Rule("unicode.nfc", fix_nfc, _nfc_trigger, (NON_ASCII,)),
 )
 
 #: The rules by name, in the order they run.
