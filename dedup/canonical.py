@@ -6,8 +6,9 @@ stripped (``118times lower``), wrapped in dollars, rendered to Unicode, mojibake
 as it is, and is idempotent. :func:`dedup_key` goes further for hashing: NFKC, casefolded, punctuation
 folded, whitespace collapsed; it never reaches display text.
 
-The repair rules live in :mod:`dedup.fixes`. Most text needs none of them, so a screen (``str.isascii``
-and one precompiled regex) returns clean text before any rule or ftfy runs.
+The repair rules live in :mod:`dedup.fixes` (LaTeX rendering in :mod:`dedup.latex`). Most text needs none of
+them: each rule declares what a text must hold for it to fire, and the screen (:func:`needs_repair`, the union
+of the rules' own triggers) returns clean text before any rule, ftfy or pylatexenc runs.
 """
 
 from __future__ import annotations

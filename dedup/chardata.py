@@ -1,4 +1,4 @@
-"""Symbol tables for the repair rules in :mod:`dedup.fixes`.
+"""Symbol tables for the repair rules in :mod:`dedup.fixes` and the LaTeX renderer in :mod:`dedup.latex`.
 
 Plain data, no logic beyond building the tables once at import: LaTeX command names mapped to the Unicode
 character a reader would expect, the Unicode superscripts, the mathematical alphabets (script, double-struck,
@@ -11,8 +11,6 @@ as the command does, so the mapping never has to guess.
 from __future__ import annotations
 
 import unicodedata
-
-from ftfy.chardata import LIGATURES, WIDTH_MAP
 
 #: Greek letters by LaTeX name. ``\\phi`` and ``\\epsilon`` map to the everyday forms ``φ`` and ``ε`` (what
 #: people type); NFKC folds the ``\\varphi``/``\\phi`` glyph variants together in dedup keys anyway.
@@ -307,57 +305,6 @@ TEXT_FONTS: frozenset[str] = frozenset(
     }
 )
 
-#: Characters LaTeX escapes with a backslash, and what they stand for.
-ESCAPES: dict[str, str] = {
-    "#": "#",
-    "$": "$",
-    "%": "%",
-    "&": "&",
-    "_": "_",
-    "{": "{",
-    "}": "}",
-}
-
 #: Invisible characters that carry no text: soft hyphen, zero-width space, word joiner, BOM, Mongolian
 #: vowel separator. (ZWJ and ZWNJ are kept: they matter in emoji and in Persian and Indic scripts.)
 INVISIBLE: dict[int, None] = dict.fromkeys([0x00AD, 0x180E, 0x200B, 0x2060, 0xFEFF])
-
-#: Horizontal spaces that are collapsed to one ASCII space.
-ODD_SPACES: str = "\t\x0b\x0c \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
-
-
-#: A character class (for ``[...]``) of the characters we look for before asking ftfy about mojibake: C1
-#: controls and what the UTF-8 lead bytes 0xC2–0xF4 become in Latin-1/cp1252 (``Â``, ``Ã``, ``â``, ``ð``),
-#: plus the commonest leads of MacRoman (``√``), cp437 (``├``, ``┬``) and cp1251 (``Р``, ``С``) mojibake.
-#: Every UTF-8-read-as-cp1252 sequence holds one, while clean typography (``–``, ``“``, ``×``, ``Φ``)
-#: does not, so clean text skips ftfy. ``×`` (the lead of Hebrew) is left out: it is common in clean
-#: text. Mojibake from rarer encodings without any of these is not repaired.
-MOJIBAKE_SCREEN: str = "\x80-\x9f\xc2-\xd6\xd8-\xf4√├┬РС"
-
-#: What a UTF-8 continuation byte (0x80–0xBF) becomes when decoded as Latin-1 or cp1252.
-CONTINUATIONS: str = "\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
-
-#: A regular expression for text worth asking ftfy about: a C1 control, a UTF-8 lead byte read as
-#: Latin-1/cp1252 *followed by* a continuation byte read the same way (``Ã©``, ``â€“``, ``Ã—``), or a
-#: MacRoman/cp437/cp1251 lead. Tighter than :data:`MOJIBAKE_SCREEN` alone: clean accented names
-#: (``Pérez``, ``Zürich``) no longer send text to ftfy, which is the slow step of the whole pipeline.
-MOJIBAKE_PATTERN: str = f"[\x80-\x9f]|[\xc2-\xd6\xd8-\xf4][{CONTINUATIONS}]|[√├┬РС]"
-#: Regular-expression alternations are slow in Python's ``re``: search for the character class
-#: ``[MOJIBAKE_SCREEN]`` first (~7x faster) and confirm with ``MOJIBAKE_PATTERN`` only where it hits.
-
-#: Characters other than mojibake that make non-ASCII text worth running the repair rules on: C1
-#: controls and NBSP, invisible characters and odd spaces, line and paragraph separators, Unicode
-#: controls, lone surrogates, the replacement character, Latin ligatures and halfwidth/fullwidth forms.
-UNICODE_SUSPECTS: str = "".join(
-    sorted(
-        {chr(c) for c in range(0x80, 0xA1)}
-        | {chr(c) for c in INVISIBLE}
-        | {chr(c) for c in LIGATURES}
-        | {chr(c) for c in WIDTH_MAP}
-        | set("\u1680\u2028\u2029\u202f\u205f\u3000\ufffd")
-        | {chr(c) for c in range(0x2000, 0x200B)}
-        | {chr(c) for c in range(0x206A, 0x2070)}
-        | {chr(c) for c in range(0xFFF9, 0xFFFD)}
-        | {chr(c) for c in range(0xD800, 0xE000)}
-    )
-)
