@@ -63,8 +63,6 @@ _BRACED_SCRIPT_RE = re.compile(r"(?<![\\])([\^_])\{([^{}\n]*)\}")
 _BARE_SCRIPT_RE = re.compile(
     r"(?<=[\w)\]|′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′'](?![\w]))"
 )
-_DEGREE_SIGNS = frozenset({"∘", "o", "\u00b0"})
-
 
 def _script(op: str, content: str) -> str:
     """One script: Unicode superscripts if every character has one, else LaTeX notation (braces if needed)."""
@@ -79,7 +77,7 @@ def _script(op: str, content: str) -> str:
         content[0] == "-" and len(content) == 1
     ):
         return "".join(SUPERSCRIPTS[c] for c in content)
-    if len(content) == 1 or (content.isalnum() and len(content) == 1):
+    if len(content) == 1:
         return op + content
     return f"{op}{{{content}}}"
 
@@ -126,8 +124,9 @@ def _is_atom(text: str) -> bool:
 
 
 def _operand(text: str) -> str:
+    """`text` as one operand of ``/`` or ``√``: in parentheses unless it is an atom (or nothing at all)."""
     text = text.strip()
-    return text if _is_atom(text) else f"({text})"
+    return text if not text or _is_atom(text) else f"({text})"
 
 
 _ROOT_SIGNS = {"2": "√", "3": "∛", "4": "∜"}
@@ -149,9 +148,9 @@ def _renderer() -> Any:
         index = l2tobj.node_arg_to_text(node, 0).strip()
         radicand = l2tobj.node_arg_to_text(node, 1).strip()
         sign = _ROOT_SIGNS.get(index or "2")
-        if sign is None:
-            sign = _script("^", index) + "√"
-            sign = sign.lstrip("^") if not sign.startswith("^") else index + "√"
+        if sign is None:  # ⁿ√x when the index has superscripts, else the index kept in LaTeX notation: √[k+1]x
+            raised = _script("^", index)
+            sign = f"√[{index}]" if raised.startswith("^") else raised + "√"
         return sign + _operand(radicand)
 
     def nothing(node: Any) -> str:
