@@ -716,7 +716,8 @@ def _render_command(name: str) -> str:
 # Stripped operators between two math atoms (``m gg n``), glued to a number (``le13``), glued to a Greek
 # name (``Phicirc``); Greek names after ``_``/``^``; ``times`` glued to a number; arrows spelled ``…arrow``.
 _GREEK_NAMES = _alternation(GREEK)
-_ATOM = rf"(?:[A-Za-z]|\d+(?:\.\d+)?|{_GREEK_NAMES}|[\u0391-\u03c9])"
+_GREEK_CHARS = "\u0391-\u03c9\u03d1\u03d5\u03d6\u03f0\u03f1\u03f5"  # with the variant forms ϑ ϕ ϖ ϰ ϱ ϵ
+_ATOM = rf"(?:[A-Za-z]|\d+(?:\.\d+)?|{_GREEK_NAMES}|[{_GREEK_CHARS}])"
 _BETWEEN_ATOMS_RE = re.compile(rf"(?<![\w\\])({_ATOM}) ({_alternation(STRIPPED_OPERATORS)}) (?={_ATOM}(?![\w]))")
 _BEFORE_NUMBER_RE = re.compile(
     rf"(?<![\w\\])({_alternation(STRIPPED_BEFORE_NUMBER)})(?=[0-9])"
@@ -730,8 +731,10 @@ SPACED_OPERATOR_RE = re.compile(rf" (?:{_alternation(STRIPPED_OPERATORS)}) ")
 def _has_spaced_operator(text: str) -> bool:
     """Whether `text` holds a stripped operator between spaces (asked by two rules of the same text)."""
     return SPACED_OPERATOR_RE.search(text) is not None
+
+
 _GLUED_AFTER_GREEK_RE = re.compile(
-    rf"(?<![A-Za-z\\])({_GREEK_NAMES}|[\u0391-\u03c9])({_alternation(GLUED_OPERATORS)})(?![A-Za-z])"
+    rf"(?<![A-Za-z\\])({_GREEK_NAMES}|[{_GREEK_CHARS}])({_alternation(GLUED_OPERATORS)})(?![A-Za-z])"
 )
 #: A math region: the letters right after `_`/`^` on a base that is one letter, a symbol or a closing
 #: bracket (`C_Phi`, `x^beta`), or a `_{...}` group; never a word or a path (`flan_nas`, `my_beta`).
