@@ -6,8 +6,9 @@ stripped (``118times lower``), wrapped in dollars, rendered to Unicode, mojibake
 as it is, and is idempotent. :func:`dedup_key` goes further for hashing: NFKC, casefolded, punctuation
 folded, whitespace collapsed; it never reaches display text.
 
-The repair rules live in :mod:`dedup.fixes`. Most text needs none of them, so a screen (``str.isascii``
-and one precompiled regex) returns clean text before any rule or ftfy runs.
+The repair rules live in :mod:`dedup.fixes` (LaTeX rendering in :mod:`dedup.latex`). Most text needs none of
+them: each rule declares what a text must hold for it to fire, and the screen (:func:`needs_repair`, the union
+of the rules' own triggers) returns clean text before any rule, ftfy or pylatexenc runs.
 """
 
 from __future__ import annotations
@@ -15,11 +16,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from dedup.chardata import GLUED_OPERATORS, UNICODE_SUSPECTS
-from dedup.fixes import ENTITY_RE, FIXERS, MATH_REGION_RE, looks_like_mojibake
+from dedup.fixes import _ASCII_CONTROLS, NON_ASCII, RULES, Rule
 
 __all__ = [
-    "IDEMPOTENT",
     "MAX_PASSES",
     "canonicalize",
     "canonicalize_with_repairs",
@@ -28,90 +27,75 @@ __all__ = [
     "needs_repair",
 ]
 
-#: How many times the rules run before we stop looking for a fixpoint. One pass repairs nearly
-#: everything and a second confirms it; a third is there for text mangled twice over (an entity that
-#: decodes to mojibake, ``&amp;amp;``). ftfy on its own is not idempotent either: see the tests.
-MAX_PASSES = 3
+#: A bound on the passes, not a target: the rules run pass after pass until a pass changes nothing (text
+#: mangled several times over, ``&amp;amp;amp;lt;`` or ``5\\\\% gain``, needs as many passes as layers).
+#: A pass that changes something makes progress, so the bound is never reached on real text; it is there
+#: so that a rule bug cannot loop forever.
+MAX_PASSES = 20
 
-#: Rules that are their own fixpoint, f(f(x)) == f(x), so a later pass need not run them on their own
-#: output. ftfy's encoding repair loops to its fixpoint inside each line, and with line breaks and HTML
-#: left to other rules its lines cannot change between calls; the others translate or map characters.
-IDEMPOTENT = frozenset({"invisible", "unicode.ligatures", "unicode.mojibake", "unicode.nfc", "unicode.width"})
+# The rules indexed by what they need. One `bytes.translate` pass (at C speed) lists the special characters a
+# text holds (the ones some need starts with, and a mark for non-ASCII); the rules needing one of them, plus
+# those whose longer needs occur in the text, plus those that always ask their trigger, are the candidates.
+_SPECIAL = "\\{}$^_&'\"`" + "".join(_ASCII_CONTROLS)
+_KEEP_SPECIAL = bytes(sorted(set(range(0x80)) - set(_SPECIAL.encode())))  # bytes >= 0x80 stay: non-ASCII
+_BY_CHAR: dict[str, set[int]] = {}
+_BY_WORD: list[tuple[str, int]] = []
+_ALWAYS: set[int] = set()
+for _index, _rule in enumerate(RULES):
+    if not _rule.needs:
+        _ALWAYS.add(_index)
+    for _need in _rule.needs:
+        if _need == NON_ASCII or (len(_need) == 1 and _need in _SPECIAL):
+            _BY_CHAR.setdefault(_need, set()).add(_index)
+        else:
+            _BY_WORD.append((_need, _index))
 
-# The screen: everything some rule might change. Text that passes it is left alone by every rule
-# (tests/test_canonicalize.py checks that on generated text), so clean text returns before any rule runs.
-# It is split into cheap checks because one big regex runs at a third of ftfy's speed: `bytes.translate`
-# finds the special characters, `in` the literal words, small regexes the rest, each only when a cheap
-# `in` says it might match.
-_SAFE_BYTES = bytes(sorted(set(range(0x20, 0x7F)) - set(b"\\{}`") | {0x0A} | set(range(0x80, 0x100))))
-_NUMERIC_DEBRIS_RE = re.compile(r"x(?:2[02]|00)")
-# Implied by fix_symbols' SPACED_OPERATOR_RE (a test checks it), grouped by first letters to scan faster.
-_SPACED_OPERATOR_RE = re.compile(
-    r" (?:g[eg]q?|l[el]q?|mp|pm|sim(?:eq)?|neq|approx|cdot|circ|equiv|oplus|otimes|propto) "
-)
-_BEFORE_NUMBER_RE = re.compile(r"eq?[0-9]")  # le13, geq5 (a superset, checked precisely by the rule)
-_GLUED_TIMES_RE = re.compile(r"[0-9]times")
-_GLUED_OPERATOR_RE = re.compile(rf"(?:{'|'.join(sorted(GLUED_OPERATORS))})(?![a-z])")
-_EDGE_SPACE = frozenset(" \n")
-_UNICODE_SUSPECT_RE = re.compile(f"[{re.escape(UNICODE_SUSPECTS)}]")
+
+def _rules_for(text: str) -> tuple[Rule, ...]:
+    """The rules that may fire on `text`: those whose necessary substrings it holds."""
+    present = set(text.encode("utf-8", "surrogatepass").translate(None, _KEEP_SPECIAL).decode("latin-1"))
+    chosen = set(_ALWAYS)
+    for char in present:
+        chosen |= _BY_CHAR.get(NON_ASCII if char >= "\x80" else char, set())
+    for word, index in _BY_WORD:
+        if index not in chosen and (word[0] not in _SPECIAL or word[0] in present) and word in text:
+            chosen.add(index)
+    return tuple(RULES[i] for i in sorted(chosen))
 
 
 def needs_repair(text: str) -> bool:
-    """Whether any rule could change `text`: the fast path's screen.
+    """Whether any rule could change `text`: the union of the rules' own triggers (the fast path's screen).
 
-    >>> needs_repair('Clean ASCII prose stays as it is: “quotes”, $20, H&E, 5% – and m ≫ n.')
+    >>> needs_repair('Clean ASCII prose stays as it is: "quotes", $20, H&E, 5% - and m >> n.')
     False
     >>> needs_repair('10times faster'), needs_repair('cafÃ©'), needs_repair('two  spaces')
     (True, True, True)
     """
-    if text.encode("utf-8", "surrogatepass").translate(None, _SAFE_BYTES):
-        return True  # a backslash, brace, backtick or control character
-    if "''" in text or "  " in text or "tarrow" in text or "uparrow" in text or "ownarrow" in text:
-        return True
-    if text[:1] in _EDGE_SPACE or text[-1:] in _EDGE_SPACE:
-        return True
-    if "\n" in text and (" \n" in text or "\n " in text or "\n\n\n" in text):
-        return True
-    if "^" in text or ("$" in text and text.count("$") > 1):
-        return True
-    if "&" in text and ENTITY_RE.search(text):
-        return True
-    if "_" in text and MATH_REGION_RE.search(text):
-        return True
-    if "times" in text and _GLUED_TIMES_RE.search(text):
-        return True
-    if ("circ" in text or "cdot" in text) and _GLUED_OPERATOR_RE.search(text):
-        return True
-    if _NUMERIC_DEBRIS_RE.search(text) or _BEFORE_NUMBER_RE.search(text) or _SPACED_OPERATOR_RE.search(text):
-        return True
-    if text.isascii():
-        return False
-    return (_UNICODE_SUSPECT_RE.search(text) is not None or looks_like_mojibake(text)
-            or not unicodedata.is_normalized("NFC", text))
+    return any(rule.trigger(text) for rule in _rules_for(text))
 
 
 def _repair(text: str) -> tuple[str, tuple[str, ...]]:
-    """Run every rule, pass after pass, until a pass changes nothing (at most :data:`MAX_PASSES`).
+    """Run the rules, pass after pass, until a pass changes nothing.
 
-    A pass whose output passes the screen is a fixpoint and ends the loop. In later passes a rule is
-    skipped when it would see what it saw before and changed nothing then, or when it is one of the
-    :data:`IDEMPOTENT` rules and would see its own output: its result is known, so ftfy runs once.
+    Each rule checks its own trigger first. A rule is skipped when it would see exactly the text it saw
+    last time and changed nothing then: rules are deterministic, so it would change nothing again. The
+    last pass, which only confirms the fixpoint, thus runs only the rules before the last change.
     """
     applied: set[str] = set()
-    last: dict[str, tuple[str, str]] = {}  # rule -> (input, output) of its last run
+    idle_on: dict[str, str] = {}  # rule -> the text it last saw and left unchanged
     for _ in range(MAX_PASSES):
         before = text
-        for name, fixer in FIXERS.items():
-            if name in last:
-                seen, made = last[name]
-                if text == made and (seen == made or name in IDEMPOTENT):
-                    continue
-            fixed = fixer(text)
-            last[name] = (text, fixed)
+        for rule in _rules_for(text):
+            if idle_on.get(rule.name) is text:
+                continue
+            fixed = rule.fix(text)
             if fixed != text:
-                applied.add(name)
+                applied.add(rule.name)
                 text = fixed
-        if text == before or not needs_repair(text):
+                idle_on.pop(rule.name, None)
+            else:
+                idle_on[rule.name] = text
+        if text == before:
             break
     return text, tuple(sorted(applied))
 
@@ -138,10 +122,10 @@ def canonicalize(text: str) -> str:
     '6.1× smaller'
     >>> canonicalize('118\\\\times lower cost, m gg n, textbf{F}inetuning, $m^2$')
     '118× lower cost, m ≫ n, Finetuning, m²'
-    >>> canonicalize('mathcal{O}(mathcal{C_Phi/m} + mathcal{C_Psi/n})')
-    '𝒪(𝒞_Φ/m + 𝒞_Ψ/n)'
-    >>> canonicalize('118Ã— lower')
-    '118× lower'
+    >>> canonicalize('mathcal{O}(n), $\\\\frac{a}{b+c}$, $\\\\sqrt{a+b}$, x^0.82')
+    '𝒪(n), a/(b+c), √(a+b), x^0.82'
+    >>> canonicalize('118Ã— lower'), canonicalize('1.8 Å—comparable to CAFÉ®')
+    ('118× lower', '1.8 Å—comparable to CAFÉ®')
     >>> canonicalize('nine times faster at a cost of roughly $20 with Phi-2')
     'nine times faster at a cost of roughly $20 with Phi-2'
     """

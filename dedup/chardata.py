@@ -1,4 +1,4 @@
-"""Symbol tables for the repair rules in :mod:`dedup.fixes`.
+"""Symbol tables for the repair rules in :mod:`dedup.fixes` and the LaTeX renderer in :mod:`dedup.latex`.
 
 Plain data, no logic beyond building the tables once at import: LaTeX command names mapped to the Unicode
 character a reader would expect, the Unicode superscripts, the mathematical alphabets (script, double-struck,
@@ -11,8 +11,6 @@ as the command does, so the mapping never has to guess.
 from __future__ import annotations
 
 import unicodedata
-
-from ftfy.chardata import LIGATURES, WIDTH_MAP
 
 #: Greek letters by LaTeX name. ``\\phi`` and ``\\epsilon`` map to the everyday forms ``φ`` and ``ε`` (what
 #: people type); NFKC folds the ``\\varphi``/``\\phi`` glyph variants together in dedup keys anyway.
@@ -57,6 +55,68 @@ GREEK: dict[str, str] = {
     "xi": "ξ",
     "zeta": "ζ",
 }
+
+#: Greek letter names, capital and small, as LaTeX spells them: what a letter run in stripped math may be made
+#: of (``Kpi`` is ``K\\pi``, ``alphabeta`` is ``\\alpha\\beta``).
+GREEK_NAMES: frozenset[str] = frozenset(GREEK) | frozenset(
+    {"Upsilon", "varpi", "varkappa", "digamma", "omicron", "Omega", "eta", "iota", "kappa"}
+)
+
+#: Names that get their backslash back inside a stripped script (``x_{alpha}``, ``T^{infty}``): Greek and a
+#: few symbols. Operator words stay words there: ``N_{in}``, ``T_{max}``, ``E_{ll}`` are labels.
+RESTORED_IN_SCRIPTS: frozenset[str] = GREEK_NAMES | frozenset(
+    {"infty", "circ", "prime", "star", "ast", "dagger", "ell", "hbar", "partial", "pm", "mp", "perp", "times"}
+    | {"odot", "oplus", "otimes", "bullet", "cdot", "parallel", "sharp", "natural", "ddagger", "nabla"}
+)
+
+#: Command names never given their backslash back in stripped math: capital Greek letters that look Latin
+#: (``$Nu$`` is a Nusselt number, ``$Mu$`` a variable), and names that are more often letters of a variable
+#: or a word than a command.
+NOT_RESTORED_IN_MATH: frozenset[str] = frozenset(
+    {"Alpha", "Beta", "Epsilon", "Zeta", "Eta", "Iota", "Kappa", "Mu", "Nu", "Omicron", "Rho", "Tau", "Chi"}
+    | {"id", "leo", "wp", "wr", "top", "ket", "bra", "ref", "url", "mho", "dag", "Lsh", "Rsh", "and", "or"}
+    | {"author", "date", "chapter", "section", "exercise", "between", "because", "flat", "title"}
+    | {"estimates", "Equal", "Ident", "allequal", "Colon", "Cap", "Cup", "gemini", "cancer", "aries"}
+)
+
+#: Text-mode letters (``\\AA`` is Å, ``\\ij`` is ĳ): in math a run such as ``ij`` is two indices.
+TEXT_MODE_LETTERS: frozenset[str] = frozenset(
+    {"AA", "AE", "DH", "DJ", "IJ", "NG", "OE", "TH", "aa", "ae", "dh", "dj", "ij", "ng", "oe", "ss", "th", "eth"}
+)
+
+#: Commands that format and carry no text: font and size switches, math styles, delimiter sizes, spacing
+#: and layout. pylatexenc knows none of them and drops them, which is right; an *unknown* command is
+#: different (an author's macro such as ``\\LambdaCDM``) and keeps its name (see :mod:`dedup.latex`).
+SILENT_COMMANDS: frozenset[str] = frozenset(
+    {"rm", "it", "bf", "em", "sl", "sc", "tt", "sf", "cal", "mit", "up", "md", "normalfont", "boldmath"}
+    | {"rmfamily", "sffamily", "ttfamily", "bfseries", "mdseries", "itshape", "slshape", "scshape", "upshape"}
+    | {"tiny", "scriptsize", "footnotesize", "small", "normalsize", "large", "Large", "LARGE", "huge", "Huge"}
+    | {"displaystyle", "textstyle", "scriptstyle", "scriptscriptstyle", "limits", "nolimits", "unboldmath"}
+    | {"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "biggl"}
+    | {"biggr", "Biggl", "Biggr", "bigm", "Bigm", "nonumber", "notag", "noindent", "indent", "protect"}
+    | {"relax", "par", "hfill", "vfill", "centering", "raggedright", "allowbreak", "linebreak", "strut"}
+    | {"nolinebreak", "mathstrut", "smallskip", "medskip", "bigskip", "newpage", "clearpage", "maketitle"}
+    | {"displaylines", "displaybreak", "xspace", "ignorespaces", "unskip", "hline", "footnotemark", "and", "thanks"}
+)
+
+#: Commands pylatexenc's renderer does not know, with the faithful text for each: symbols it lacks (``\\ne``,
+#: ``\\land``), upright Greek, and operator names (written as the words they print).
+EXTRA_COMMANDS: dict[str, str] = {
+    "ne": "≠", "land": "∧", "lor": "∨", "lnot": "¬", "upalpha": "α", "upbeta": "β", "upgamma": "γ",
+    "updelta": "δ", "upepsilon": "ϵ", "upvarepsilon": "ε", "upzeta": "ζ", "upeta": "η", "uptheta": "θ",
+    "upvartheta": "ϑ", "upiota": "ι", "upkappa": "κ", "uplambda": "λ", "upmu": "μ", "upnu": "ν", "upxi": "ξ",
+    "uppi": "π", "upvarpi": "ϖ", "uprho": "ρ", "upvarrho": "ϱ", "upsigma": "σ", "upvarsigma": "ς", "uptau": "τ",
+    "upupsilon": "υ", "upphi": "ϕ", "upvarphi": "φ", "upchi": "χ", "uppsi": "ψ", "upomega": "ω",
+    "varlimsup": "lim sup", "varliminf": "lim inf", "varinjlim": "inj lim", "varprojlim": "proj lim",
+    "injlim": "inj lim", "projlim": "proj lim", "bmod": " mod ", "colon": ":", "dots": "…", "iff": "⟺",
+}
+
+#: Commands that take one argument and also accept it unbraced after a space (``\\hat x``, ``\\k a``):
+#: a text-mode span takes the next character along.
+ONE_ARGUMENT_COMMANDS: frozenset[str] = frozenset(
+    {"hat", "vec", "dot", "ddot", "check", "breve", "acute", "grave", "tilde", "bar", "widehat", "widetilde"}
+    | {"k", "d", "r", "u", "H", "b", "c", "v", "t", "not", "mathring", "overline", "underline"}
+)
 
 #: Arrows by LaTeX name. None of these names is an English word, so they are repaired wherever they occur.
 ARROWS: dict[str, str] = {
@@ -245,57 +305,6 @@ TEXT_FONTS: frozenset[str] = frozenset(
     }
 )
 
-#: Characters LaTeX escapes with a backslash, and what they stand for.
-ESCAPES: dict[str, str] = {
-    "#": "#",
-    "$": "$",
-    "%": "%",
-    "&": "&",
-    "_": "_",
-    "{": "{",
-    "}": "}",
-}
-
 #: Invisible characters that carry no text: soft hyphen, zero-width space, word joiner, BOM, Mongolian
 #: vowel separator. (ZWJ and ZWNJ are kept: they matter in emoji and in Persian and Indic scripts.)
 INVISIBLE: dict[int, None] = dict.fromkeys([0x00AD, 0x180E, 0x200B, 0x2060, 0xFEFF])
-
-#: Horizontal spaces that are collapsed to one ASCII space.
-ODD_SPACES: str = "\t\x0b\x0c \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"
-
-
-#: A character class (for ``[...]``) of the characters we look for before asking ftfy about mojibake: C1
-#: controls and what the UTF-8 lead bytes 0xC2–0xF4 become in Latin-1/cp1252 (``Â``, ``Ã``, ``â``, ``ð``),
-#: plus the commonest leads of MacRoman (``√``), cp437 (``├``, ``┬``) and cp1251 (``Р``, ``С``) mojibake.
-#: Every UTF-8-read-as-cp1252 sequence holds one, while clean typography (``–``, ``“``, ``×``, ``Φ``)
-#: does not, so clean text skips ftfy. ``×`` (the lead of Hebrew) is left out: it is common in clean
-#: text. Mojibake from rarer encodings without any of these is not repaired.
-MOJIBAKE_SCREEN: str = "\x80-\x9f\xc2-\xd6\xd8-\xf4√├┬РС"
-
-#: What a UTF-8 continuation byte (0x80–0xBF) becomes when decoded as Latin-1 or cp1252.
-CONTINUATIONS: str = "\x80-\xbf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ"
-
-#: A regular expression for text worth asking ftfy about: a C1 control, a UTF-8 lead byte read as
-#: Latin-1/cp1252 *followed by* a continuation byte read the same way (``Ã©``, ``â€“``, ``Ã—``), or a
-#: MacRoman/cp437/cp1251 lead. Tighter than :data:`MOJIBAKE_SCREEN` alone: clean accented names
-#: (``Pérez``, ``Zürich``) no longer send text to ftfy, which is the slow step of the whole pipeline.
-MOJIBAKE_PATTERN: str = f"[\x80-\x9f]|[\xc2-\xd6\xd8-\xf4][{CONTINUATIONS}]|[√├┬РС]"
-#: Regular-expression alternations are slow in Python's ``re``: search for the character class
-#: ``[MOJIBAKE_SCREEN]`` first (~7x faster) and confirm with ``MOJIBAKE_PATTERN`` only where it hits.
-
-#: Characters other than mojibake that make non-ASCII text worth running the repair rules on: C1
-#: controls and NBSP, invisible characters and odd spaces, line and paragraph separators, Unicode
-#: controls, lone surrogates, the replacement character, Latin ligatures and halfwidth/fullwidth forms.
-UNICODE_SUSPECTS: str = "".join(
-    sorted(
-        {chr(c) for c in range(0x80, 0xA1)}
-        | {chr(c) for c in INVISIBLE}
-        | {chr(c) for c in LIGATURES}
-        | {chr(c) for c in WIDTH_MAP}
-        | set("\u1680\u2028\u2029\u202f\u205f\u3000\ufffd")
-        | {chr(c) for c in range(0x2000, 0x200B)}
-        | {chr(c) for c in range(0x206A, 0x2070)}
-        | {chr(c) for c in range(0xFFF9, 0xFFFD)}
-        | {chr(c) for c in range(0xD800, 0xE000)}
-    )
-)

@@ -305,7 +305,7 @@ SLOTS: list[tuple[str, str | None, str | None, str | None, str | None]] = [
     ("C_Φ", r"C_\Phi", "C_Phi", "C_&Phi;", r"$C_\Phi$"),
     ("Φ ∘ Ψ", r"\Phi \circ \Psi", "Phi circ Psi", "&Phi; &compfn; &Psi;", r"$\Phi \circ \Psi$"),
     ("α", r"\alpha", None, "&alpha;", r"$\alpha$"),
-    ("“informative”", "``informative''", "''informative''", "&ldquo;informative&rdquo;", None),
+    ('"informative"', "``informative''", "''informative''", "&ldquo;informative&rdquo;", "“informative”"),
     ("components–such", None, "componentsx2013such", "components&#x2013;such", None),
     ("0.5%", r"0.5\%", None, "0.5&#37;", None),
     ("Finetuning", r"\textbf{F}inetuning", "textbf{F}inetuning", None, None),
@@ -349,3 +349,22 @@ def test_key_folds_case_punctuation_and_space() -> None:
 
 def test_empty() -> None:
     assert canonicalize("") == "" and dedup_key("") == "" and canonicalize_with_repairs("") == ("", ())
+
+
+# LaTeX fragments, raw and stripped, glued in any order: spans that never close, nest, or mix with prose.
+_LATEX_TOKENS = [
+    "\\frac", "{", "}", "a", "b+c", "$", "$$", "\\sqrt", "[3]", "^", "_", "\\alpha", "alpha", "\\it", " ", "\\cite{x}",
+    "\\", "\\\\", "%", "50%", "\\%", "~", "--", "''", "``", '"', "\\'", "e", '\\"', "\\c", "c", "\\mathcal", "O",
+    "mathcal", "frac", "leq", "\\leq", "1", "x", "\\left(", "\\right)", "(", ")", "&amp;", "Ã©", "\n", "\u2028",
+    "\\href", "{http://a.b}", "\\begin{equation}", "\\end{equation}", "\\text{if }", "{\\rm", "eff}", "\\LambdaCDM",
+    "\\mathbb R", "\\frac12", "theta", "_{", "in", "to", "C_", "x^", "0.82", "\u00ad", "\u00a0", "{0,1}", "Kpi",
+]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_LATEX_TOKENS), max_size=30).map("".join))
+def test_latex_fragments_idempotent(text: str) -> None:
+    once = canonicalize(text)
+    assert canonicalize(once) == once
+    assert dedup_key(once) == dedup_key(text)
+    assert needs_repair(text) or _repair(text) == (text, ())

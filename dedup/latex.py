@@ -1,0 +1,447 @@
+"""Render LaTeX spans to Unicode text: pylatexenc's latex2text, with the project's policies on top.
+
+One renderer serves every LaTeX repair. Raw spans (``$\\frac{a}{b+c}$``, ``{\\it Chandra}``, ``\\'e``) come
+here as they are; stripped spans (``$x_i leq 1$``, ``frac{a}{b}``) come after a rule has put the lost
+backslashes back (:func:`restore_math`), so both forms go through the same code and agree by construction.
+
+pylatexenc does the parsing and knows the symbols, accents, fonts and environments. What we add, each
+where pylatexenc's default would change the meaning or lose text:
+
+* ``\\frac{a}{b+c}`` is ``a/(b+c)`` (pylatexenc gives ``a/b+c``), ``\\sqrt{a+b}`` is ``√(a+b)``, ``\\sqrt{2}``
+  is ``√2``;
+* ``x^{2}`` is ``x²`` only when the whole exponent has Unicode superscripts; otherwise the script stays in
+  LaTeX notation (``x^{abc}``, ``x^0.82``); pylatexenc drops the braces (``x^abc``);
+* citations are dropped (pylatexenc writes ``<cit.>``), ``~`` is a plain space, ``\\\\`` a space;
+* an unknown (author-defined) command keeps its name without the backslash (``\\LambdaCDM`` →
+  ``LambdaCDM``), which is also what a stripped copy shows; pylatexenc drops it.
+
+pylatexenc never sees a whole text: a bare ``%`` starts a comment for it (``50% of the data`` → ``50``), so
+callers hand over detected spans only, and :func:`render` escapes any ``%`` in them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from typing import Any
+
+from dedup.chardata import (
+    ALPHABETS,
+    EXTRA_COMMANDS,
+    GREEK,
+    NOT_RESTORED_IN_MATH,
+    RESTORED_IN_SCRIPTS,
+    SILENT_COMMANDS,
+    SUPERSCRIPTS,
+    SYMBOLS,
+    TEXT_MODE_LETTERS,
+)
+
+__all__ = [
+    "command_names",
+    "math_names",
+    "render",
+    "render_scripts",
+    "restore_math",
+]
+
+# pylatexenc logs a warning for every construct it tolerates; text from the wild has many.
+logging.getLogger("pylatexenc").setLevel(logging.ERROR)
+
+# Private-use markers around a rendered script group (``^{…}``), so that the script pass knows where the
+# group ends after the braces are gone. They never survive a render.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+
+
+# ------------------------------------------------------------------------------------------- scripts
+
+_SUPERSCRIPT_CHARS = frozenset(SUPERSCRIPTS)
+_INNER_GROUP_RE = re.compile(f"([\\^_])\\s*{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
+_BRACED_SCRIPT_RE = re.compile(r"(?<![\\])([\^_])\{([^{}\n]*)\}")
+# A bare exponent: a whole number (never split a decimal: x^0.82 stays), or one character.
+_BARE_SCRIPT_RE = re.compile(
+    r"(?<=[\w)\]|′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′'](?![\w]))"
+)
+
+def _script(op: str, content: str) -> str:
+    """One script: Unicode superscripts if every character has one, else LaTeX notation (braces if needed)."""
+    content = content.strip()
+    if not content:
+        return ""
+    if op == "^" and content in ("∘", "\\circ"):
+        return "°"
+    if op == "^" and content in ("′", "'", "\\prime"):
+        return "′"
+    if op == "^" and all(c in _SUPERSCRIPT_CHARS for c in content) and not (
+        content[0] == "-" and len(content) == 1
+    ):
+        return "".join(SUPERSCRIPTS[c] for c in content)
+    if len(content) == 1:
+        return op + content
+    return f"{op}{{{content}}}"
+
+
+def render_scripts(text: str) -> str:
+    """Superscripts and subscripts of already-rendered text, by the one policy of the module docstring.
+
+    ``^{…}`` groups (braces, or the renderer's markers) and bare exponents: a whole number or one character.
+
+    >>> render_scripts('10^{-3}, m^2, x^{abc}, x^0.82, x_{i}, C_{ij}, 90^{∘}, x^n, x^T')
+    '10⁻³, m², x^{abc}, x^0.82, x_i, C_{ij}, 90°, xⁿ, x^T'
+    """
+    if "^" not in text and "_" not in text:
+        return text.replace(_OPEN, "").replace(_CLOSE, "") if _OPEN in text else text
+    if "{" in text:
+        text = _BRACED_SCRIPT_RE.sub(lambda m: m.group(1) + _OPEN + m.group(2) + _CLOSE, text)
+    while _OPEN in text:
+        new = _INNER_GROUP_RE.sub(lambda m: _script(m.group(1), m.group(2)), text)
+        if new == text:  # a marker without a script before it: a plain group
+            text = text.replace(_OPEN, "").replace(_CLOSE, "")
+            break
+        text = new
+    if "^" in text:
+        text = _BARE_SCRIPT_RE.sub(lambda m: _script("^", m.group(1)), text)
+    return text
+
+
+# ------------------------------------------------------------------------------------------ renderer
+
+
+def _is_atom(text: str) -> bool:
+    """Whether `text` reads as one operand without parentheses: ``2n``, ``π``, ``√2``, ``x²``, ``(a+b)``."""
+    if re.fullmatch(r"√?[\w.′\u00b2\u00b3\u00b9\u2070-\u207f]+", text):
+        return True
+    if text.startswith("(") and text.endswith(")"):
+        depth = 0
+        for i, c in enumerate(text):
+            depth += c == "("
+            depth -= c == ")"
+            if depth == 0 and i < len(text) - 1:
+                return False
+        return True
+    return False
+
+
+def _operand(text: str) -> str:
+    """`text` as one operand of ``/`` or ``√``: in parentheses unless it is an atom (or nothing at all)."""
+    text = text.strip()
+    return text if not text or _is_atom(text) else f"({text})"
+
+
+_ROOT_SIGNS = {"2": "√", "3": "∛", "4": "∜"}
+
+
+@functools.cache
+def _renderer() -> Any:
+    """The latex2text renderer with our overrides (built on first use: pylatexenc loads its tables lazily)."""
+    from pylatexenc import latexwalker
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, SpecialsTextSpec, get_default_latex_context_db
+    from pylatexenc.macrospec import MacroSpec
+
+    def frac(node: Any, l2tobj: Any) -> str:
+        num, den = (l2tobj.node_arg_to_text(node, k) for k in (len(node.nodeargd.argnlist) - 2,
+                                                                len(node.nodeargd.argnlist) - 1))
+        return f"{_operand(num)}/{_operand(den)}"
+
+    def sqrt(node: Any, l2tobj: Any) -> str:
+        index = l2tobj.node_arg_to_text(node, 0).strip()
+        radicand = l2tobj.node_arg_to_text(node, 1).strip()
+        sign = _ROOT_SIGNS.get(index or "2")
+        if sign is None:  # ⁿ√x when the index has superscripts, else the index kept in LaTeX notation: √[k+1]x
+            raised = _script("^", index)
+            sign = f"√[{index}]" if raised.startswith("^") else raised + "√"
+        return sign + _operand(radicand)
+
+    def nothing(node: Any) -> str:
+        return ""
+
+    def overline(node: Any, l2tobj: Any) -> str:
+        content = l2tobj.node_arg_to_text(node, 0)
+        return content + "\u0305" if len(content) == 1 else content
+
+    def alphabet(node: Any, l2tobj: Any, macroname: str) -> str:
+        # Capitals standing alone take the math alphabet (𝒪, ℝ); anything else (a Greek letter, a word,
+        # lowercase that these alphabets do not really have) is left as it is.
+        table = ALPHABETS[macroname]
+        content = l2tobj.node_arg_to_text(node, 0)
+        return re.sub(r"(?<![A-Za-z])[A-Z](?![a-z])", lambda m: table[m.group()], content)
+
+    overrides = [MacroTextSpec(name, simplify_repl=alphabet) for name in ALPHABETS]
+    overrides += [
+        MacroTextSpec("frac", simplify_repl=frac),
+        MacroTextSpec("dfrac", simplify_repl=frac),
+        MacroTextSpec("tfrac", simplify_repl=frac),
+        MacroTextSpec("nicefrac", simplify_repl=frac),
+        MacroTextSpec("textfrac", simplify_repl=frac),
+        MacroTextSpec("sqrt", simplify_repl=sqrt),
+        MacroTextSpec("overline", simplify_repl=overline),
+        MacroTextSpec("colon", simplify_repl=":"),
+        MacroTextSpec("\\", simplify_repl=" "),
+        MacroTextSpec("newline", simplify_repl=" "),
+        MacroTextSpec("url", simplify_repl="%s"),
+    ]
+    overrides += [MacroTextSpec(name, simplify_repl=nothing) for name in CITATIONS]
+    db = get_default_latex_context_db()
+    db.add_context_category(
+        "dedup-overrides", prepend=True, macros=overrides, environments=[],
+        specials=[SpecialsTextSpec("~", " ")],
+    )
+
+    class Renderer(LatexNodes2Text):
+        """latex2text that keeps script groups marked and unknown command names as text."""
+
+        def nodelist_to_text(self, nodelist: list[Any]) -> str:
+            # Our own loop (no text filling): the space after a bare macro is kept before plain characters,
+            # as latex2text does, and a group or command right after ``^``/``_`` is marked as one script.
+            out = ""
+            prev: Any = None
+            for node in nodelist:
+                if node is None:
+                    continue
+                if self._is_bare_macro_node(prev) and prev.macroname not in SILENT_COMMANDS:
+                    out += prev.macro_post_space  # the source's spacing: `\Phi \circ \Psi` is `Φ ∘ Ψ`
+                piece = self.node_to_text(node)
+                if out.endswith(("^", "_")) and (
+                    node.isNodeType(latexwalker.LatexGroupNode) or node.isNodeType(latexwalker.LatexMacroNode)
+                ):
+                    piece = _OPEN + piece + _CLOSE
+                out += piece
+                prev = node
+            return out
+
+        def macro_node_to_text(self, node: Any) -> str:
+            if node.macroname in SILENT_COMMANDS:
+                return ""
+            if node.macroname in EXTRA_COMMANDS:
+                return EXTRA_COMMANDS[node.macroname]
+            if node.macroname == "pmod":
+                return f" (mod {self.node_arg_to_text(node, 0)})"
+            if self.latex_context.get_macro_spec(node.macroname) is None:
+                args = node.nodeargd.argnlist if node.nodeargd and node.nodeargd.argnlist else []
+                if any(a is not None for a in args):
+                    # A command the parser knows, with arguments, that the renderer does not (\textsf{…},
+                    # \mbox{…}, \operatorname{…}): its argument is the text.
+                    return "".join(self._groupnodecontents_to_text(a) for a in args if a is not None and not (
+                        a.isNodeType(latexwalker.LatexCharsNode) and a.chars == "*"))
+                name = node.macroname if node.macroname.isalpha() else ""
+                prefix = next((name[:i] for i in range(len(name) - 1, 1, -1) if name[:i] in GREEK or (
+                    name[:i] in SYMBOLS and (name[i].isupper() or name[i].isdigit()))), None)
+                if prefix is not None:
+                    name = self.macro_node_to_text(latexwalker.LatexMacroNode(
+                        macroname=prefix, nodeargd=None, pos=0, len=0)) + name[len(prefix):]
+                return name + "".join(self._groupnodecontents_to_text(a) for a in args) + (
+                    node.macro_post_space if name else "")
+            return str(super().macro_node_to_text(node))
+
+    renderer = Renderer(db, math_mode="text")
+    # Argument shapes the parser lacks: without them `\operatorname{tr}` would be a bare name and a group.
+    walker_db = latexwalker.get_default_latex_context_db()
+    walker_db.add_context_category("dedup-arguments", prepend=True, macros=[
+        MacroSpec("operatorname", "*{"), MacroSpec("pmod", "{"), MacroSpec("textfrac", "{{"),
+        MacroSpec("nicefrac", "{{"), MacroSpec("dfrac", "{{"), MacroSpec("tfrac", "{{"),
+        MacroSpec("textup", "{"), MacroSpec("textmd", "{"), MacroSpec("textsf", "{"), MacroSpec("texttt", "{"),
+        MacroSpec("boldsymbol", "{"), MacroSpec("bm", "{"), MacroSpec("mathscr", "{"), MacroSpec("widehat", "{"),
+        MacroSpec("widetilde", "{"), MacroSpec("mathring", "{"),
+    ], environments=[], specials=[])
+    return renderer, functools.partial(latexwalker.LatexWalker, latex_context=walker_db)
+
+
+#: Citation and cross-reference commands: dropped with the space before them (policy: a citation or label key
+#: is not text, and pylatexenc's ``<cit.>``/``<ref>`` markers would make two copies differ when one lost them).
+CITATIONS = ("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "citeyear", "nocite", "label", "ref",
+             "eqref", "autoref", "cref", "Cref", "pageref")
+
+_BARE_PERCENT_RE = re.compile(r"(?<!\\)((?:\\\\)*)%")
+_NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
+
+
+@functools.lru_cache(maxsize=65536)
+def render(latex: str) -> str:
+    r"""Render one LaTeX span (math content or a text-mode command with its arguments) to Unicode text.
+
+    >>> render(r'\frac{a}{b+c}'), render(r'\sqrt{a+b}'), render(r'\sqrt{2}'), render(r'x^{abc} + 10^{-3}')
+    ('a/(b+c)', '√(a+b)', '√2', 'x^{abc} + 10⁻³')
+    >>> render(r"Petrovi\'c, {\it Chandra}, \LambdaCDM, \eps, 50\%"), render(r'\cite{smith}')
+    ('Petrović, Chandra, ΛCDM, eps, 50%', '')
+    """
+    if not _NEEDS_PARSER_RE.search(latex):
+        return render_scripts(latex)  # nothing for the parser to do: no command, group or special
+    renderer, walker = _renderer()
+    escaped = _BARE_PERCENT_RE.sub(r"\1\\%", latex)
+    try:
+        nodes = walker(escaped, tolerant_parsing=True).get_latex_nodes()[0]
+        text = renderer.nodelist_to_text(nodes)
+    except Exception:  # noqa: BLE001  (pylatexenc raises many kinds; unparsable LaTeX stays as it is)
+        return latex
+    return render_scripts(text)
+
+
+# --------------------------------------------------------------------------------- stripped backslash
+
+
+@functools.cache
+def _command_names() -> frozenset[str]:
+    """Every command name latex2text renders (letters only)."""
+    from pylatexenc.latex2text import get_default_latex_context_db
+
+    return frozenset(spec.macroname for spec in get_default_latex_context_db().iter_macro_specs()
+                     if spec.macroname.isalpha())
+
+
+@functools.cache
+def command_names() -> frozenset[str]:
+    """Names that count as a command when a brace follows them, even outside math (``frac{a}{b}``)."""
+    known = _command_names() | frozenset(EXTRA_COMMANDS) | WRAPPER_COMMANDS
+    return frozenset(n for n in known if len(n) >= 3 and n not in NOT_RESTORED_IN_MATH)
+
+
+#: Commands whose argument is their text, known to the parser (with our argument shapes) but not to the
+#: renderer's table: rendered as their argument.
+WRAPPER_COMMANDS = frozenset({"textup", "textmd", "textsf", "texttt", "textnormal", "mbox", "hbox", "operatorname",
+                              "boldsymbol", "bm", "pmod"})
+
+
+@functools.cache
+def math_names() -> frozenset[str]:
+    """Names given their backslash back inside stripped math (``leq``, ``alpha``, ``log``, ``left``)."""
+    known = _command_names() | frozenset(EXTRA_COMMANDS) | frozenset(SILENT_COMMANDS - _SHORT_SWITCHES) | (
+        WRAPPER_COMMANDS | {"mathscr", "widehat", "widetilde"})
+    return frozenset(n for n in known if len(n) >= 2 and n not in NOT_RESTORED_IN_MATH
+                     and n not in TEXT_MODE_LETTERS)
+
+
+# Font switches short enough to be letters of a variable (`$x_{it}$`): restored only when they open a group.
+_SHORT_SWITCHES = frozenset({"it", "em", "up", "md", "sl", "sc", "tt", "sf", "bf", "rm", "cal", "and", "par",
+                             "small", "large", "big", "indent", "thanks", "strut"})
+
+
+#: Commands that take an argument and are restored even inside a script (fonts, accents, text).
+SCRIPT_COMMANDS = frozenset({"mathrm", "mathbf", "mathcal", "mathbb", "mathit", "mathsf", "mathtt", "mathfrak",
+                             "mathscr", "boldsymbol", "text", "textrm", "operatorname", "hat", "bar", "tilde",
+                             "vec", "dot", "ddot", "widehat", "widetilde", "overline", "frac", "sqrt"})
+ACCENT_NAMES = frozenset({"hat", "check", "bar", "tilde", "vec", "dot", "ddot", "breve", "acute", "grave"})
+_LETTER_RUN_RE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{2,}(?![A-Za-z])")
+_TEXT_ARG_RE = re.compile(
+    r"(?:\\)?(?:text[a-z]*|mbox|mathrm|operatorname|rm|hbox)\s*\{[^{}]*\}|\{\\?rm\s[^{}]*\}"  # {rm div}
+)
+
+
+def _in_script(text: str, pos: int) -> bool:
+    """Whether `pos` is inside a ``_{…}``/``^{…}`` group or right after ``_``/``^``."""
+    if pos and text[pos - 1] in "_^":
+        return True
+    depth = 0
+    for i in range(pos - 1, -1, -1):
+        c = text[i]
+        if c == "}":
+            depth += 1
+        elif c == "{":
+            if depth == 0:
+                return i > 0 and text[i - 1] in "_^"
+            depth -= 1
+    return False
+
+
+def _split_names(run: str, names: frozenset[str]) -> list[str] | None:
+    """`run` as command names glued together, after an optional one-letter variable: ``Kpi`` → ``K``, ``pi``;
+    ``alphage`` → ``alpha``, ``ge``; ``ttoinfty`` → ``t``, ``to``, ``infty``. Longest names first."""
+    for first in (0, 1):
+        parts: list[str] = [run[0]] if first else []
+        i = first
+        while i < len(run):
+            j = next((j for j in range(len(run), i + 1, -1) if run[i:j] in names), None)
+            if j is None:
+                break
+            parts.append(run[i:j])
+            i = j
+        if i == len(run) - 1 and parts and parts[-1] in ACCENT_NAMES:
+            parts.append(run[i])  # checkR: an accent on the letter after it
+            i += 1
+        if i == len(run) and len(parts) > 1:
+            return parts
+    return None
+
+
+def _joined(parts: list[str]) -> str:
+    """Names glued in the source stay glued: ``\\Delta{}\\alpha`` renders ``Δα`` (a space would show);
+    an accent takes the letter after it with a space (``\\check R``)."""
+    out = ""
+    for k, part in enumerate(parts):
+        last = k == len(parts) - 1
+        if len(part) == 1:
+            out += part
+        else:
+            out += "\\" + part + ("" if last else " " if part in ACCENT_NAMES else "{}")
+    return out
+
+
+def _restore_run(run: str, names: frozenset[str], after: str) -> str:
+    """A letter run outside scripts: a name, names glued together, or a Greek letter glued to an acronym."""
+    # A negated relation (`ngeq`) is more often a variable glued to a relation (`n\geq`).
+    if run in names and not (run[0] == "n" and run[1:] in names) or (after == "{" and run in _command_names()):
+        return "\\" + run
+    parts = _split_names(run, names)
+    if parts is not None:
+        return _joined(parts)
+    tail = next((i for i in range(len(run) - 2, 1, -1) if run[:i] in GREEK and run[i:].isupper()), None)
+    if tail is not None:  # LambdaCDM: a Greek letter glued to an acronym
+        return "\\" + run[:tail] + " " + run[tail:]
+    return run
+
+
+def restore_math(content: str) -> str:
+    r"""Put back the backslashes a scraper stripped from math content (``x_i leq 1`` → ``x_i \leq 1``).
+
+    Only for content without any backslash left (a scraper strips all or none). A letter run is a command
+    when it is a name latex2text knows (``leq``, ``frac``, ``mathcal``, ``log``), or a one-letter variable
+    followed by Greek names (``Kpi``); inside a script only Greek letters and a few symbols count, so
+    ``N_{in}`` and ``T_{max}`` stay. The arguments of text commands (``text{if}``) are left alone.
+
+    >>> restore_math('x_i leq 1, frac{a}{b}, mathcal{O}(n log n), Kpi, N_{in}, alpha_{max}, text{ to }')
+    'x_i \\leq 1, \\frac{a}{b}, \\mathcal{O}(n \\log n), K\\pi, N_{in}, \\alpha_{max}, \\text{ to }'
+    """
+    if "\\" in content:
+        return content
+    names = math_names()
+    protected = [(m.start(), m.end()) for m in _TEXT_ARG_RE.finditer(content)] if "{" in content else []
+
+    def fix(match: re.Match[str]) -> str:
+        run, pos = match.group(), match.start()
+        after = content[match.end():match.end() + 1]
+        if run in SILENT_COMMANDS and pos and content[pos - 1] == "{" and after in (" ", "{"):
+            return "\\" + run  # {rm eff}, {bf r}: a font switch opening its group
+        for start, end in protected:
+            if start < pos < end and content.find("{", start) < pos:
+                return run
+        if run in SCRIPT_COMMANDS and run in names:
+            return "\\" + run  # x_{mathrm{ee}}, r_c^{mathbf k}, x_hat{…}: a command in any position
+        if pos and content[pos - 1] in "_^":
+            # A bare script takes one token: a name (x^alpha, RP^inftytimes) or one letter (H^mto).
+            head = next((run[:i] for i in range(len(run), 1, -1) if run[:i] in RESTORED_IN_SCRIPTS
+                         and run[:i] in names), None)
+            head_text = "\\" + head if head else run[0]
+            rest = run[len(head) if head else 1:]
+            return head_text + (_restore_run(rest, names, after) if len(rest) >= 2 else rest)
+        if _in_script(content, pos):
+            if run in RESTORED_IN_SCRIPTS and run in names or (after == "{" and run in names):
+                return "\\" + run
+            before = content[pos - 1:pos]
+            if run in names and before in (" ", ")", ",") and after in (" ", "(", ""):
+                return "\\" + run  # _{b in B}, T_{d to d}: a word between other terms (N_{in} alone stays)
+            parts = _split_names(run, names)
+            return _joined(parts) if parts and len(parts[0]) == 1 else run
+        return _restore_run(run, names, after)
+
+    restored = _LETTER_RUN_RE.sub(fix, content)
+    return _SET_BRACES_RE.sub(_set_braces, restored) if "{" in restored else restored
+
+
+# A brace group that starts after a space, `=`, `(`, `,` or a relation is a set in stripped math (`d in {1,2,3}`
+# was `d \in \{1,2,3\}`): grouping braces follow a command, a script mark or a letter.
+_SET_BRACES_RE = re.compile(r"(?<=[ =(,∈])\{(?!\\)([^{}]*)\}")
+
+
+def _set_braces(match: re.Match[str]) -> str:
+    return "\\{" + match.group(1) + "\\}"
+
