@@ -74,10 +74,17 @@ def corpus_ids(against: str) -> dict[int, str]:
 
 
 def check(inputs: Sequence[str], against: str | None = None, config: Config | None = None,
-          quiet: bool = True, skip_unreadable: bool = False) -> tuple[list[Finding], dict[str, Any]]:
+          quiet: bool = True, skip_unreadable: bool = False,
+          index: str | None = None) -> tuple[list[Finding], dict[str, Any]]:
     """Findings over ``inputs`` (sorted by file and line) and a summary. Progress bars on stderr unless
     ``quiet`` (and only when stderr is a terminal). ``skip_unreadable``: a file or folder that cannot be
-    read is an ``error`` finding (``unreadable file: …``) instead of stopping the check."""
+    read is an ``error`` finding (``unreadable file: …``) instead of stopping the check. With ``index``,
+    records already in the index's corpus are found from the index (:func:`dedup.index.check_index`), with
+    the parameters it was built with."""
+    if index is not None:
+        from .index import check_index
+
+        return check_index(inputs, index, skip_unreadable=skip_unreadable)
     config = config or Config()
     from .cluster import find_clusters
     from .pipeline import Engine, concat_parts, interrupts, prepare_all, unreadable_part

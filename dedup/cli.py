@@ -231,9 +231,13 @@ LOUD_REJECTS = 0.5
                    "permission): list it on stderr and in the report as a rejected file. Without it such a "
                    "file stops the run (exit 2).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars or summary (warnings still show).")
+@click.option("--index", "index", type=click.Path(dir_okay=False), default=None,
+              help="A persistent index (SQLite): read only the dumps it does not hold; the corpus covers every "
+                   "dump it has seen plus INPUTS. Created when absent.")
 @handle_errors
 def run_cmd(inputs: tuple[str, ...], output: str, report: str | None, threshold: float, num_perm: int,
-            ngram: int, workers: int | None, engine: str, skip_unreadable: bool, quiet: bool) -> None:
+            ngram: int, workers: int | None, engine: str, skip_unreadable: bool, quiet: bool,
+            index: str | None) -> None:
     """Deduplicate the dumps in INPUTS into one canonical corpus, with a provenance report.
 
     The report goes beside the corpus (CORPUS.report.json and CORPUS.report.html, CORPUS without .jsonl)
@@ -243,7 +247,8 @@ def run_cmd(inputs: tuple[str, ...], output: str, report: str | None, threshold:
     from .pipeline import run
 
     config = _config(threshold, num_perm, ngram, workers, engine)
-    result = run(list(inputs), output, report=report, config=config, quiet=quiet, skip_unreadable=skip_unreadable)
+    result = run(list(inputs), output, report=report, config=config, quiet=quiet, skip_unreadable=skip_unreadable,
+                 index=index)
     rejects = result.report["rejects"]
     for r in rejects[:20]:
         click.echo(f"dedup: warning: {location(r['file'], r['line'])}: {printable(r['reason'])}", err=True)
@@ -278,9 +283,12 @@ def run_cmd(inputs: tuple[str, ...], output: str, report: str | None, threshold:
 @click.option("--skip-unreadable", is_flag=True,
               help="Report an input that cannot be read as an error finding and go on (default: exit 2).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@click.option("--index", "index", type=click.Path(dir_okay=False), default=None,
+              help="An index written by 'dedup run --index': records already in its corpus are reported with "
+                   "their id and evidence, without reading the corpus.")
 @handle_errors
 def check_cmd(inputs: tuple[str, ...], against: str | None, fmt: str, fail_on: str, skip_unreadable: bool,
-              quiet: bool) -> None:
+              quiet: bool, index: str | None) -> None:
     """Check new dumps in CI: rejected records, uncertain splits, truncations, repeats (exit 1 on problems).
 
     Findings go to stdout; exit 0 when none reaches --fail-on, 1 when one does, 2 when an input cannot be
@@ -289,7 +297,10 @@ def check_cmd(inputs: tuple[str, ...], against: str | None, fmt: str, fail_on: s
     from .check import check, fails, format_findings
     from .config import Config
 
-    findings, summary = check(list(inputs), against, Config(), quiet=quiet, skip_unreadable=skip_unreadable)
+    if index and against:
+        raise click.UsageError("use --against or --index, not both")
+    findings, summary = check(list(inputs), against, Config(), quiet=quiet, skip_unreadable=skip_unreadable,
+                              index=index)
     text = format_findings(findings, summary, fmt)
     if text:
         click.echo(text)

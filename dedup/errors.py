@@ -102,6 +102,11 @@ class OutputError(DedupError):
     run holding its lock); exit code 2, and nothing was changed."""
 
 
+class IndexFileError(DedupError):
+    """An ``--index`` file that cannot be used: missing, corrupt, truncated, of another schema version or
+    built with other parameters (exit code 2). Never rebuilt silently."""
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C, SIGTERM or SIGHUP ended a run; ``committed`` says whether its outputs were already in
     place when the signal came (otherwise nothing was changed). The CLI exits with 128 + the signal."""

@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -31,6 +31,9 @@ from .layouts import KnownTitles
 from .prepare import PREFIX_PERM, Prepared, prepare_file
 from .read import display_path, print_skipped, scan_inputs, sniff_layout
 from .records import Reject
+
+if TYPE_CHECKING:
+    from .index import Index
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -306,18 +309,20 @@ def _read_progress(results: Iterable[Prepared], files: Sequence[str], desc: str,
 
 # ---------------------------------------------------------------------------------------------- the run
 def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir: str,
-                quiet: bool = False, skip_unreadable: bool = False) -> list[Prepared]:
+                quiet: bool = False, skip_unreadable: bool = False, index: Index | None = None) -> list[Prepared]:
     """The per-file stage over all files, in file order; one-line dumps last, with the others' titles as
-    evidence for their title/abstract split."""
-    oneline = [f for f in files if sniff_layout(f) == "oneline"]
+    evidence for their title/abstract split. Dumps that ``index`` holds unchanged are not read again."""
+    oneline = [f for f in files if (index.layout(f) if index else sniff_layout(f)) == "oneline"]
     is_oneline = set(oneline)
     first = [f for f in files if f not in is_oneline]
     spill = {f: os.path.join(spill_dir, f"spill-{i:05d}.jsonl") for i, f in enumerate(files)}
     prepared: dict[str, Prepared] = {}
+    first = _restore(index, first, spill, None, prepared)
     tasks: list[tuple[str, Config, str, str | None, bool]] = [(f, config, spill[f], None, skip_unreadable)
                                                                for f in first]
     for p in _read_progress(engine.map(_prepare_task, tasks), first, "read+sign", quiet):
         prepared[p.path] = p
+    oneline = _restore(index, oneline, spill, [t for p in prepared.values() for t in p.titles], prepared)
     if oneline:
         known = os.path.join(spill_dir, "known-titles.pickle")
         with open(known, "wb") as fh:
@@ -331,8 +336,19 @@ def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir:
     return [prepared[f] for f in files]
 
 
+def _restore(index: Index | None, files: list[str], spill: dict[str, str], known: list[str] | None,
+             prepared: dict[str, Prepared]) -> list[str]:
+    """Take from ``index`` the files it holds unchanged; the files left to read."""
+    if index is None:
+        return files
+    for f in files:
+        if (p := index.restore(f, spill[f], known)) is not None:
+            prepared[f] = p
+    return [f for f in files if f not in prepared]
+
+
 def run(inputs: Sequence[str], output: str, *, report: str | None = None, config: Config | None = None,
-        quiet: bool = False, skip_unreadable: bool = False) -> RunResult:
+        quiet: bool = False, skip_unreadable: bool = False, index: str | None = None) -> RunResult:
     """Run the whole job. Nothing is written unless everything succeeds.
 
     Before any work: the inputs are scanned (:func:`dedup.read.scan_inputs`) and every output is checked
@@ -340,10 +356,12 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
     a folder that can be written) and locked. The corpus, the JSON and HTML reports and the timings sidecar
     are written to temp files beside their targets and put in place together at the end (one commit point).
     ``skip_unreadable``: files that cannot be read become rejected files in the report instead of stopping
-    the run.
+    the run. With ``index``, the run covers every dump the index has seen plus ``inputs`` and reads only
+    the dumps the index does not hold (:mod:`dedup.index`); the index commits after the outputs.
     """
     config = config or Config()
     from .cluster import find_clusters
+    from .index import open_for_run
     from .merge import choose_representatives, cluster_ids
     from .report import build_report, report_paths, timings_path, write_report
 
@@ -370,12 +388,17 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
             stack.enter_context(OutputLock(path))
         for path, _ in targets:  # ours now: what a killed run left behind goes
             remove_stale_temps(path)
+        idx = stack.enter_context(open_for_run(index, config)) if index else None
+        if idx:
+            inputs, files = idx.plan([display_path(i) for i in inputs], files)
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="dedup-"))
         engine = stack.enter_context(Engine(config.engine, workers))
         staging = stack.enter_context(Staging())
-        parts = prepare_all(files, config, engine, tmp, quiet, skip_unreadable)
+        parts = prepare_all(files, config, engine, tmp, quiet, skip_unreadable, idx)
         parts += [unreadable_part(err.path or "?", err, config) for err in scan.unreadable]
         parts.sort(key=lambda p: p.path)
+        if idx:
+            idx.stage(inputs, parts)
         if not any(len(p) for p in parts):
             raise InputError("no records could be read", path=display_path(inputs[0]),
                              hint="every input file was unreadable (see the warnings above)")
@@ -396,6 +419,8 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         labels = clusters.labels
         cl_labels, reps = choose_representatives(labels, cat["kind"], cat["truncated"], cat["alen"], cat["nrep"])
         ids = cluster_ids(labels, cat["tkey"], cl_labels, reps, cat["akey"])
+        if idx:
+            idx.stage_ids(parts, labels, cl_labels, ids, output)
         ranked = _weakest(clusters, cl_labels, ids)
         tasks = _merge_tasks(labels, cl_labels, reps, ids, cat, parts, set(ranked[:REPORT_TEXT_CLUSTERS]))
         listed = set(ranked[:MAX_CLUSTER_ROWS])
@@ -409,8 +434,8 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         with open(fragment, "w", encoding="utf-8") as frag:
             for text, got, flags, chosen in _progress(engine.map(_merge_task, tasks), len(tasks), "merge+write",
                                                       quiet):
-                for pos, index in chosen:  # the merge may prefer another copy among near-equal ones
-                    reps[pos] = index
+                for pos, chosen_rec in chosen:  # the merge may prefer another copy among near-equal ones
+                    reps[pos] = chosen_rec
                 data = text.encode("utf-8")
                 digest.update(data)
                 size += len(data)
@@ -445,6 +470,8 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         timings["total"] = sum(timings.values())
         _write_timings(staging, timings_path(json_path), timings, workers, config.engine)
         staging.commit(last=output, on_committed=lambda: setattr(signals, "committed", True))
+        if idx:  # after the outputs are in place (dedup.index.Index.commit says why)
+            idx.commit()
     return RunResult(corpus=output, report_json=json_path, report_html=html_path,
                      records_in=int(sum(len(p) for p in parts)), papers=len(ids),
                      rejected=sum(len(p.rejects) for p in parts), sha256=sha, timings=timings, report=rep,
