@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from dedup.fixes import _ASCII_CONTROLS, NON_ASCII, RULES, Rule
 
@@ -33,34 +34,56 @@ __all__ = [
 #: so that a rule bug cannot loop forever.
 MAX_PASSES = 20
 
-# The rules indexed by what they need. One `bytes.translate` pass (at C speed) lists the special characters a
-# text holds (the ones some need starts with, and a mark for non-ASCII); the rules needing one of them, plus
-# those whose longer needs occur in the text, plus those that always ask their trigger, are the candidates.
-_SPECIAL = "\\{}$^_&'\"`" + "".join(_ASCII_CONTROLS)
-_KEEP_SPECIAL = bytes(sorted(set(range(0x80)) - set(_SPECIAL.encode())))  # bytes >= 0x80 stay: non-ASCII
-_BY_CHAR: dict[str, set[int]] = {}
-_BY_WORD: list[tuple[str, int]] = []
-_ALWAYS: set[int] = set()
+# The rules indexed by what they need, as bit masks. One `bytes.translate` pass (at C speed) lists the special
+# characters a text holds (those some need starts with, and 0x80 for any non-ASCII character); the rules
+# needing one of them, plus those whose longer needs (substrings, cheap tests) the text meets, plus those
+# that always ask their trigger, are the candidates. Each longer need is asked once per text, and only while
+# a rule that has it is not a candidate yet.
+_SPECIAL = "\\{}$^_&'\"`\t\n" + "".join(_ASCII_CONTROLS)
+_SPECIAL_TABLE = bytes(range(0x80)) + b"\x80" * 0x80  # every non-ASCII byte reads as 0x80
+_NOT_SPECIAL = bytes(sorted(set(range(0x80)) - set(_SPECIAL.encode())))
+_MASK_BY_BYTE: dict[int, int] = {}
+_MASK_BY_NEED: dict[str | Callable[[str], bool], int] = {}
+_ALWAYS = 0
 for _index, _rule in enumerate(RULES):
     if not _rule.needs:
-        _ALWAYS.add(_index)
+        _ALWAYS |= 1 << _index
     for _need in _rule.needs:
-        if _need == NON_ASCII or (len(_need) == 1 and _need in _SPECIAL):
-            _BY_CHAR.setdefault(_need, set()).add(_index)
+        if _need == NON_ASCII or (isinstance(_need, str) and len(_need) == 1 and _need in _SPECIAL):
+            _MASK_BY_BYTE[ord(_need)] = _MASK_BY_BYTE.get(ord(_need), 0) | 1 << _index
         else:
-            _BY_WORD.append((_need, _index))
+            _MASK_BY_NEED[_need] = _MASK_BY_NEED.get(_need, 0) | 1 << _index
+#: The longer needs: (need, the rules it lets in, the special character it starts with or "").
+_BY_NEED: tuple[tuple[str | Callable[[str], bool], int, int], ...] = tuple(
+    (need, mask, ord(need[0]) if isinstance(need, str) and need[0] in _SPECIAL else -1)
+    for need, mask in _MASK_BY_NEED.items()
+)
+_RULES_BY_MASK: dict[int, tuple[Rule, ...]] = {}
+
+
+def _candidates(text: str) -> int:
+    """The rules that may fire on `text` (a bit per rule of :data:`RULES`): those whose needs it meets."""
+    special = text.encode("utf-8", "surrogatepass").translate(_SPECIAL_TABLE, _NOT_SPECIAL)
+    chosen = _ALWAYS
+    present: set[int] | frozenset[int] = frozenset()
+    if special:
+        present = set(special)
+        for byte in present:
+            chosen |= _MASK_BY_BYTE.get(byte, 0)
+    for need, mask, first in _BY_NEED:
+        if mask & ~chosen and (first < 0 or first in present) and (
+                need in text if isinstance(need, str) else need(text)):
+            chosen |= mask
+    return chosen
 
 
 def _rules_for(text: str) -> tuple[Rule, ...]:
-    """The rules that may fire on `text`: those whose necessary substrings it holds."""
-    present = set(text.encode("utf-8", "surrogatepass").translate(None, _KEEP_SPECIAL).decode("latin-1"))
-    chosen = set(_ALWAYS)
-    for char in present:
-        chosen |= _BY_CHAR.get(NON_ASCII if char >= "\x80" else char, set())
-    for word, index in _BY_WORD:
-        if index not in chosen and (word[0] not in _SPECIAL or word[0] in present) and word in text:
-            chosen.add(index)
-    return tuple(RULES[i] for i in sorted(chosen))
+    """The rules that may fire on `text`: those whose needs it meets, in the order they run."""
+    mask = _candidates(text)
+    rules = _RULES_BY_MASK.get(mask)
+    if rules is None:
+        rules = _RULES_BY_MASK[mask] = tuple(rule for i, rule in enumerate(RULES) if mask >> i & 1)
+    return rules
 
 
 def needs_repair(text: str) -> bool:

@@ -997,14 +997,30 @@ def fix_braces(text: str) -> str:
 
 class Rule(NamedTuple):
     """A repair rule: its name in ``repairs``, its function, the cheap test that says it may fire, and what
-    text must contain for that test to pass: one of the ``needs`` substrings (``()``: always ask the trigger;
-    :data:`NON_ASCII`: any non-ASCII character). Substring tests are far cheaper than a regex: clean text,
-    most of a corpus, is cleared by a few of them."""
+    text must hold for that test to pass: one of the ``needs`` (``()``: always ask the trigger). A need is a
+    substring (:data:`NON_ASCII`: any non-ASCII character) or a cheap test of the text of its own (asked at
+    most once per text however many rules share it). Substring tests are far cheaper than a regex: clean
+    text, most of a corpus, is cleared by a few of them."""
 
     name: str
     fix: Fixer
     trigger: Callable[[str], bool]
-    needs: tuple[str, ...] = ()
+    needs: tuple[str | Callable[[str], bool], ...] = ()
+
+
+_GE_NUMBER_RE = re.compile(r"geq?[0-9]")  # literal prefixes: a fast scan, unlike [gl]eq?[0-9]
+_LE_NUMBER_RE = re.compile(r"leq?[0-9]")
+
+
+def _operator_before_number(text: str) -> bool:
+    """A need of fix_symbols: ``ge``/``le``/``geq``/``leq`` glued to a number (the other form of
+    ``_BEFORE_NUMBER_RE``, an operator between spaces, is :func:`_has_spaced_operator`)."""
+    return _GE_NUMBER_RE.search(text) is not None or _LE_NUMBER_RE.search(text) is not None
+
+
+def _space_at_an_end(text: str) -> bool:
+    """A need of fix_whitespace: a space that starts or ends the text (a newline is a need of its own)."""
+    return text[:1] == " " or text[-1:] == " "
 
 
 #: A need that any non-ASCII character meets (the rules for mojibake, ligatures, curly quotes…).
@@ -1032,13 +1048,14 @@ RULES: tuple[Rule, ...] = (
     Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`")),
     Rule("latex.times", fix_times, _times_trigger, ("times",)),
     Rule("latex.arrows", fix_arrows, _arrows_trigger, ("arrow",)),
-    Rule("latex.greek", fix_greek, _greek_trigger),
-    Rule("latex.symbols", fix_symbols, _symbols_trigger),
+    Rule("latex.greek", fix_greek, _greek_trigger, ("_", "^", "circ", "cdot", _has_spaced_operator)),
+    Rule("latex.symbols", fix_symbols, _symbols_trigger, ("circ", "cdot", _has_spaced_operator,
+                                                          _operator_before_number)),
     Rule("links.debris", fix_link_debris, _links_trigger, ("{http",)),
     Rule("latex.commands", fix_commands, _commands_trigger, ("\\",)),
     Rule("latex.superscripts", fix_superscripts, _superscripts_trigger, ("^", "_{")),
     Rule("latex.braces", fix_braces, _braces_trigger, ("{",)),
-    Rule("whitespace", fix_whitespace, _whitespace_trigger),
+    Rule("whitespace", fix_whitespace, _whitespace_trigger, ("  ", "\t", "\n", NON_ASCII, _space_at_an_end)),
     Rule("unicode.nfc", fix_nfc, _nfc_trigger, (NON_ASCII,)),
 )
 
