@@ -184,6 +184,9 @@ def _mojibake_pairs() -> tuple[re.Pattern[str], dict[str, frozenset[str]], re.Pa
 
 
 _MOJIBAKE_PAIR_RE, _MOJIBAKE_FOLLOWS, _MOJIBAKE_OTHER_RE = _mojibake_pairs()
+#: What mojibake-shaped text must hold: a lead character (a lost-0xA0 lead is one too), a C1 control or U+FFFD.
+_MOJIBAKE_CHARS = frozenset(c for c in _MOJIBAKE_FOLLOWS if c >= "\x80") | frozenset(
+    map(chr, range(0x80, 0xA0))) | {"\ufffd"}
 
 
 def _mojibake_shaped(text: str) -> bool:
@@ -724,7 +727,32 @@ _BEFORE_NUMBER_RE = re.compile(
     r"|(?<= )(leq|geq|neq|approx|simeq|propto)(?= [0-9])"
 )
 #: A stripped operator between spaces: the cheap test for whether the between-atoms rules need to run.
-SPACED_OPERATOR_RE = re.compile(rf" (?:{_alternation(STRIPPED_OPERATORS)}) ")
+def _trie(names: Iterable[str]) -> str:
+    """A regex alternation of literal names as a prefix tree (``g(?:eq?|g)``): the regex engine tries one
+    branch per first letter instead of every name, which makes a scan that stops at every space cheaper."""
+    names = sorted(set(names))
+    if names == [""]:
+        return ""
+    heads: dict[str, list[str]] = {}
+    for name in names:
+        heads.setdefault(name[:1], []).append(name[1:])
+    branches = []
+    for head, tails in heads.items():
+        if not head:
+            continue
+        inner = _trie(tails)
+        optional = "" in tails and inner
+        if not inner:
+            branches.append(re.escape(head))
+        elif optional:
+            branches.append(f"{re.escape(head)}(?:{inner})?" if "|" in inner or len(inner) > 1 else
+                            f"{re.escape(head)}{inner}?")
+        else:
+            branches.append(f"{re.escape(head)}(?:{inner})" if "|" in inner else re.escape(head) + inner)
+    return "|".join(branches)
+
+
+SPACED_OPERATOR_RE = re.compile(rf" (?:{_trie(STRIPPED_OPERATORS)}) ")
 
 
 @functools.lru_cache(maxsize=4)
@@ -913,10 +941,14 @@ _SCRIPT_SCREEN_RE = re.compile(r"[\^_]\{|\^[-+\w∘′']")
 _STRIPPED_DEGREE_RE = re.compile(r"(?<=\d)\^\{?circ\}?(?![A-Za-z])")
 
 
+#: The trigger and the fix both render the scripts of the same text: once is enough.
+_render_scripts = functools.lru_cache(maxsize=8)(render_scripts)
+
+
 def _superscripts_trigger(text: str) -> bool:
     if "^" not in text and "_{" not in text or _SCRIPT_SCREEN_RE.search(text) is None:
         return False
-    return ("circ" in text and _STRIPPED_DEGREE_RE.search(text) is not None) or render_scripts(text) != text
+    return ("circ" in text and _STRIPPED_DEGREE_RE.search(text) is not None) or _render_scripts(text) != text
 
 
 def fix_superscripts(text: str) -> str:
@@ -931,7 +963,7 @@ def fix_superscripts(text: str) -> str:
         return text
     if "circ" in text:
         text = _STRIPPED_DEGREE_RE.sub(lambda m: render_scripts("^" + _render_command("circ")), text)
-    return render_scripts(text)
+    return _render_scripts(text)
 
 
 _URL = r"https?://[^\s{}<>\"]+"
@@ -998,14 +1030,19 @@ def fix_braces(text: str) -> str:
 class Rule(NamedTuple):
     """A repair rule: its name in ``repairs``, its function, the cheap test that says it may fire, and what
     text must hold for that test to pass: one of the ``needs`` (``()``: always ask the trigger). A need is a
-    substring (:data:`NON_ASCII`: any non-ASCII character) or a cheap test of the text of its own (asked at
-    most once per text however many rules share it). Substring tests are far cheaper than a regex: clean
-    text, most of a corpus, is cleared by a few of them."""
+    substring (:data:`NON_ASCII`: any non-ASCII character), a set of non-ASCII characters (any of them), or a
+    cheap test of the text of its own (asked at most once per text however many rules share it). Substring
+    tests are far cheaper than a regex: clean text, most of a corpus, is cleared by a few of them."""
 
     name: str
     fix: Fixer
     trigger: Callable[[str], bool]
-    needs: tuple[str | Callable[[str], bool], ...] = ()
+    needs: tuple[str | frozenset[str] | Callable[[str], bool], ...] = ()
+
+
+def _chars(pattern: re.Pattern[str]) -> frozenset[str]:
+    """The non-ASCII characters a one-character-class pattern matches: a need that is a set of characters."""
+    return frozenset(c for c in map(chr, range(0x80, 0x110000)) if pattern.fullmatch(c))
 
 
 _GE_NUMBER_RE = re.compile(r"geq?[0-9]")  # literal prefixes: a fast scan, unlike [gl]eq?[0-9]
@@ -1016,6 +1053,14 @@ def _operator_before_number(text: str) -> bool:
     """A need of fix_symbols: ``ge``/``le``/``geq``/``leq`` glued to a number (the other form of
     ``_BEFORE_NUMBER_RE``, an operator between spaces, is :func:`_has_spaced_operator`)."""
     return _GE_NUMBER_RE.search(text) is not None or _LE_NUMBER_RE.search(text) is not None
+
+
+_CIRC_OR_CDOT_RE = re.compile("c(?:irc|dot)")  # one scan for a literal first letter, not two substring tests
+
+
+def _has_circ_or_cdot(text: str) -> bool:
+    """A need of fix_greek and fix_symbols: ``circ`` or ``cdot`` anywhere (glued operators)."""
+    return _CIRC_OR_CDOT_RE.search(text) is not None
 
 
 def _space_at_an_end(text: str) -> bool:
@@ -1035,27 +1080,28 @@ _ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 
 #: every renderer; spaces and NFC last.
 RULES: tuple[Rule, ...] = (
     Rule("html.entities", fix_html_entities, _entities_trigger, ("&",)),
-    Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, (NON_ASCII,)),
-    Rule("invisible", fix_invisible, _invisible_trigger, (NON_ASCII,)),
-    Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, NON_ASCII)),
-    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (NON_ASCII,)),
-    Rule("unicode.width", fix_width, _width_trigger, (NON_ASCII,)),
-    Rule("unicode.quotes", fix_quotes, _quotes_trigger, (NON_ASCII,)),
-    Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, ("x2", "x00")),
+    Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, (_MOJIBAKE_CHARS,)),
+    Rule("invisible", fix_invisible, _invisible_trigger, (_chars(_INVISIBLE_RE),)),
+    Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, _chars(_CONTROL_RE))),
+    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (_chars(_LIGATURE_RE),)),
+    Rule("unicode.width", fix_width, _width_trigger, (_chars(_WIDTH_RE),)),
+    Rule("unicode.quotes", fix_quotes, _quotes_trigger, (_chars(_CURLY_QUOTE_RE),)),
+    Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, (_numeric_debris_trigger,)),
     Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
     Rule("latex.math", fix_math, _math_trigger, ("$", "\\")),
     Rule("latex.escapes", fix_escapes, _escapes_trigger, ("\\",)),
     Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`")),
     Rule("latex.times", fix_times, _times_trigger, ("times",)),
     Rule("latex.arrows", fix_arrows, _arrows_trigger, ("arrow",)),
-    Rule("latex.greek", fix_greek, _greek_trigger, ("_", "^", "circ", "cdot", _has_spaced_operator)),
-    Rule("latex.symbols", fix_symbols, _symbols_trigger, ("circ", "cdot", _has_spaced_operator,
+    Rule("latex.greek", fix_greek, _greek_trigger, ("_", "^", _has_circ_or_cdot, _has_spaced_operator)),
+    Rule("latex.symbols", fix_symbols, _symbols_trigger, (_has_circ_or_cdot, _has_spaced_operator,
                                                           _operator_before_number)),
     Rule("links.debris", fix_link_debris, _links_trigger, ("{http",)),
     Rule("latex.commands", fix_commands, _commands_trigger, ("\\",)),
     Rule("latex.superscripts", fix_superscripts, _superscripts_trigger, ("^", "_{")),
     Rule("latex.braces", fix_braces, _braces_trigger, ("{",)),
-    Rule("whitespace", fix_whitespace, _whitespace_trigger, ("  ", "\t", "\n", NON_ASCII, _space_at_an_end)),
+    Rule("whitespace", fix_whitespace, _whitespace_trigger,
+         ("  ", "\t", "\n", "\x0b", "\x0c", _chars(_ODD_SPACE_RE), _space_at_an_end)),
     Rule("unicode.nfc", fix_nfc, _nfc_trigger, (NON_ASCII,)),
 )
 
