@@ -639,10 +639,12 @@ MATH_ARGUMENT_COMMANDS = frozenset({"frac", "dfrac", "tfrac", "sqrt", "hat", "ba
                                     "underline", "dot", "ddot", "widehat", "widetilde", "boldsymbol", "bm"})
 _STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{|(?<=sqrt)\[)")
 _STRIPPED_SWITCH_RE = re.compile(r"\{(it|em|bf|rm|sl|sc|tt|sf|cal)(?=[ {])")
+# Each branch starts with its quote and looks behind it afterwards: the regex engine then scans for the three
+# quote characters only instead of trying every position.
 _STRIPPED_ACCENT_RE = re.compile(
-    r"(?<=[A-Za-z])\"(?=[aeiouyAEIOU])"
-    r"|(?<=[A-Za-z][a-z])(?<![Qq]u)'(?!(?:s|t|d|ll|re|ve|m)\b)(?=[aeiouycnszrl])"
-    r"|(?<=[a-z])`(?=[aeiou])"
+    r"\"(?<=[A-Za-z]\")(?=[aeiouyAEIOU])"
+    r"|'(?<=[A-Za-z][a-z]')(?<![Qq]u')(?!(?:s|t|d|ll|re|ve|m)\b)(?=[aeiouycnszrl])"
+    r"|`(?<=[a-z]`)(?=[aeiou])"
 )
 
 
@@ -767,11 +769,44 @@ _GLUED_AFTER_GREEK_RE = re.compile(
 #: A math region: the letters right after `_`/`^` on a base that is one letter, a symbol or a closing
 #: bracket (`C_Phi`, `x^beta`), or a `_{...}` group; never a word or a path (`flan_nas`, `my_beta`).
 MATH_REGION_RE = re.compile(r"((?:(?<![\w/.\-])[A-Za-z]|[})\]]|[^\x00-\x7f])[_^])(\{[^{}\n]*\}|[A-Za-z]+)")
-_BEFORE_NUMBER_SCREEN_RE = re.compile(r"eq? ?[0-9]")  # a literal first character: a fast scan
+
+
+def _script_marks(text: str) -> list[int]:
+    """The positions of every ``_`` and ``^`` in `text`, in order (found by ``str.find``, at C speed)."""
+    marks = []
+    for mark in "_^":
+        at = text.find(mark)
+        while at >= 0:
+            marks.append(at)
+            at = text.find(mark, at + 1)
+    marks.sort()
+    return marks
+
+
+@functools.lru_cache(maxsize=8)
+def _math_regions(text: str) -> tuple[re.Match[str], ...]:
+    """``MATH_REGION_RE.finditer(text)``, found faster: every match starts one character before a script mark,
+    so the regex is tried there only (asked by fix_greek's trigger and by fix_greek, of the same text)."""
+    found: list[re.Match[str]] = []
+    end = 0
+    for mark in _script_marks(text):
+        if mark - 1 >= end and (match := MATH_REGION_RE.match(text, mark - 1)) is not None:
+            found.append(match)
+            end = match.end()
+    return tuple(found)
+
+
+def _sub_matches(text: str, matches: Iterable[re.Match[str]], repl: Callable[[re.Match[str]], str]) -> str:
+    """``pattern.sub(repl, text)`` given the matches ``pattern.finditer(text)`` gives."""
+    pieces, done = [], 0
+    for match in matches:
+        pieces += [text[done : match.start()], repl(match)]
+        done = match.end()
+    return "".join(pieces) + text[done:] if pieces else text
 
 
 def _symbols_trigger(text: str) -> bool:
-    return (_has_spaced_operator(text) or _BEFORE_NUMBER_SCREEN_RE.search(text) is not None
+    return (_has_spaced_operator(text) or _operator_before_number(text)
             or (("prox " in text or "propto " in text) and _BEFORE_NUMBER_RE.search(text) is not None)
             or (("circ" in text or "cdot" in text) and _GLUED_AFTER_GREEK_RE.search(text) is not None))
 
@@ -789,7 +824,7 @@ def fix_symbols(text: str) -> str:
         return text
     if SPACED_OPERATOR_RE.search(text):
         text = _BETWEEN_ATOMS_RE.sub(lambda m: f"{m.group(1)} {_render_command(m.group(2))} ", text)
-    if _BEFORE_NUMBER_SCREEN_RE.search(text) or "prox " in text or "propto " in text:
+    if _operator_before_number(text) or _has_spaced_operator(text):  # what _BEFORE_NUMBER_RE needs
         text = _BEFORE_NUMBER_RE.sub(lambda m: _render_command(m.group(1) or m.group(2)), text)
     if "circ" in text or "cdot" in text:
         text = _GLUED_AFTER_GREEK_RE.sub(lambda m: m.group(1) + _render_command(m.group(2)), text)
@@ -854,6 +889,24 @@ _SCRIPT_MARK_RE = re.compile(r"[_^]")
 _WORD_END_RE = re.compile(r"(?<![\w\\])[A-Za-z]{2,}$")
 
 
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _before_script_matches(text: str) -> list[re.Match[str]]:
+    """``_BEFORE_SCRIPT_RE.finditer(text)``, found faster: a match is the run of ASCII letters that ends right
+    before a script mark (the lookahead), so the regex is tried at the start of that run only."""
+    found: list[re.Match[str]] = []
+    end = 0
+    for mark in _script_marks(text):
+        start = mark
+        while start > end and text[start - 1] in _ASCII_LETTERS:
+            start -= 1
+        if mark - start >= 2 and (match := _BEFORE_SCRIPT_RE.match(text, start)) is not None:
+            found.append(match)
+            end = match.end()
+    return found
+
+
 def _name_before_script(text: str) -> bool:
     """Whether a Greek name or big operator is glued to a script: look back from each `_`/`^` (few) rather
     than scan every word."""
@@ -886,12 +939,13 @@ def _greek_trigger(text: str) -> bool:
         return True
     if ("_" in text or "^" in text) and any(
             _GREEK_RUN_RE.search(m.group(2)) and _region_greek(m.group(2)) != m.group(2)
-            for m in MATH_REGION_RE.finditer(text)):
+            for m in _math_regions(text)):
         return True
     return ("circ" in text or "cdot" in text or _has_spaced_operator(text)) and (
         _GREEK_OPERANDS_RE.search(text) is not None)
 
 
+@functools.lru_cache(maxsize=4096)
 def _region_greek(region: str) -> str:
     """Greek names in a math region (``Phi``, ``{alpha_1}``), made only of Greek names and non-letters."""
     return re.sub(r"(?<![\\A-Za-z])[A-Za-z]+", lambda m: "".join(
@@ -922,15 +976,17 @@ def fix_greek(text: str) -> str:
         return text
     strong: set[str] = set()
     if "_" in text or "^" in text:
-        for match in MATH_REGION_RE.finditer(text):
+        regions = _math_regions(text)
+        for match in regions:
             strong.update(_STRONG_IN_REGION_RE.findall(match.group(2)))
-        text = MATH_REGION_RE.sub(lambda m: m.group(1) + _region_greek(m.group(2)), text)
+        text = _sub_matches(text, regions, lambda m: m.group(1) + _region_greek(m.group(2)))
     if SPACED_OPERATOR_RE.search(text) or "circ" in text or "cdot" in text:
         text = _GREEK_OPERANDS_RE.sub(_greek_operands, text)
     if "_" in text or "^" in text:
-        strong.update(m.group(1) for m in _BEFORE_SCRIPT_RE.finditer(text) if m.group(1) in GREEK)
-        text = _BEFORE_SCRIPT_RE.sub(lambda m: _render_command(m.group(1)) if m.group(1) in _BEFORE_SCRIPT_NAMES
-                                     else m.group(), text)
+        named = _before_script_matches(text)
+        strong.update(m.group(1) for m in named if m.group(1) in GREEK)
+        text = _sub_matches(text, named, lambda m: _render_command(m.group(1)) if m.group(1) in _BEFORE_SCRIPT_NAMES
+                            else m.group())
     if strong:
         text = _STANDALONE_GREEK_RE.sub(lambda m: _render_command(m.group()) if m.group() in strong
                                         else m.group(), text)
