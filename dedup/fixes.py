@@ -413,8 +413,9 @@ def fix_latex_quotes(text: str) -> str:
     return _LATEX_QUOTES_RE.sub(lambda m: '"' + (m.group(1) or m.group(2)) + '"', text)
 
 
-_DISPLAY_MATH_RE = re.compile(r"\\\((.{1,400}?)\\\)|\\\[(.{1,400}?)\\\]|(?<!\\)\$\$([^$]{1,400}?)\$\$", re.S)
-_INLINE_MATH_RE = re.compile(r"(?<![\\$])\$([^$\n]{1,300}?)\$(?!\$)(\d?)")
+# Lookbehinds come after the delimiter they guard, so that the regex engine scans for the delimiter.
+_DISPLAY_MATH_RE = re.compile(r"\\\((.{1,400}?)\\\)|\\\[(.{1,400}?)\\\]|\$\$(?<!\\\$\$)([^$]{1,400}?)\$\$", re.S)
+_INLINE_MATH_RE = re.compile(r"\$(?<![\\$]\$)([^$\n]{1,300}?)\$(?!\$)(\d?)")
 # A word of three letters or more that is no command name and no script label: prose. Two of them in a
 # $…$ pair without a backslash means the dollars are prices ("$5 and then US$"), not math.
 _WORD_RE = re.compile(r"(?<![\\A-Za-z_^{])[A-Za-z]{3,}(?![A-Za-z])")
@@ -496,7 +497,7 @@ def fix_math(text: str) -> str:
 
 
 _ESCAPE_RE = re.compile(
-    r"\\+([%&_#])|(?<![\w\\])\\(?=\d)|\\[,;: ](?![A-Za-z]+\{)|\\!"
+    r"\\+([%&_#])|\\(?<![\w\\]\\)(?=\d)|\\[,;: ](?![A-Za-z]+\{)|\\!"  # every branch starts with a backslash
 )
 
 
@@ -596,7 +597,12 @@ def _span_end(text: str, start: int, head: str) -> int:
 
 
 def _commands_trigger(text: str) -> bool:
-    return "\\" in text and _COMMAND_START_RE.search(text) is not None
+    return "\\" in text and _COMMAND_START_SCREEN_RE.search(text) is not None
+
+
+# What _COMMAND_START_RE finds, without the optional tie in front (a match with it is a match without it, one
+# character on) and with the lookbehind after the brace: a scan for a backslash or a brace, not every position.
+_COMMAND_START_SCREEN_RE = re.compile(r"\{(?<![_^]\{)\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-])")
 
 
 _CITE_BEFORE_RE = re.compile(r"[ ~]+(?=\\(?:cite[a-z]*|nocite|eqref|ref|autoref|[cC]ref|pageref)\b)")
@@ -650,7 +656,10 @@ _STRIPPED_ACCENT_RE = re.compile(
 
 def _has_accent_quote(text: str) -> bool:
     """An apostrophe or backtick before a vowel: no English contraction starts with a vowel (`'s`, `'t`)."""
-    return ("'" in text or "`" in text) and any(q + v in text for q in "'`" for v in "aeiou")
+    return ("'" in text or "`" in text) and _ACCENT_QUOTE_RE.search(text) is not None
+
+
+_ACCENT_QUOTE_RE = re.compile(r"['`][aeiou]")  # rare first characters: a fast scan
 
 
 def _stripped_commands_trigger(text: str) -> bool:
@@ -831,7 +840,7 @@ def fix_symbols(text: str) -> str:
     return text
 
 
-_STRIPPED_TIMES_RE = re.compile(r"(?<=[0-9])times(?![a-z])")
+_STRIPPED_TIMES_RE = re.compile(r"times(?<=[0-9]times)(?![a-z])")  # the literal first: a fast scan
 
 
 def _times_trigger(text: str) -> bool:
@@ -855,8 +864,21 @@ _STRIPPED_ARROWS_RE = re.compile(rf"(?<!\\)(?:{_alternation(STRIPPED_ARROWS)})")
 _RAW_NAME_BEFORE_RE = re.compile(r"\\[A-Za-z]*\Z")
 
 
+#: Each stripped arrow name with where ``arrow`` sits in it.
+_ARROW_AT = tuple((name, name.index("arrow")) for name in sorted(STRIPPED_ARROWS))
+
+
 def _arrows_trigger(text: str) -> bool:
-    return "arrow" in text and _STRIPPED_ARROWS_RE.search(text) is not None
+    """``_STRIPPED_ARROWS_RE.search(text)``, asked around each ``arrow`` (``narrow`` is common; the regex would
+    try every position)."""
+    at = text.find("arrow")
+    while at >= 0:
+        for name, offset in _ARROW_AT:
+            start = at - offset
+            if start >= 0 and text.startswith(name, start) and (start == 0 or text[start - 1] != "\\"):
+                return True
+        at = text.find("arrow", at + 1)
+    return False
 
 
 def fix_arrows(text: str) -> str:
@@ -1066,7 +1088,12 @@ _BRACES_RE = re.compile(r"(\\[A-Za-z]+ ?)?(?<![\\_^])\{([^{}\n,;|=+*/<>]*[^\W_][
 
 
 def _braces_trigger(text: str) -> bool:
-    return "{" in text and _BRACES_RE.search(text) is not None
+    return "{" in text and _BRACES_SCREEN_RE.search(text) is not None
+
+
+# What _BRACES_RE finds, without the optional command in front (the rest matches on its own at the same brace),
+# the lookbehind after the brace: a scan for a brace, not every position.
+_BRACES_SCREEN_RE = re.compile(r"\{(?<![\\_^]\{)([^{}\n,;|=+*/<>]*[^\W_][^{}\n,;|=+*/<>]*)\}")
 
 
 def fix_braces(text: str) -> str:
