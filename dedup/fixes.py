@@ -496,8 +496,8 @@ def fix_math(text: str) -> str:
     return "".join(pieces) + text[done:] if pieces else text
 
 
-_ESCAPE_RE = re.compile(
-    r"\\+([%&_#])|\\(?<![\w\\]\\)(?=\d)|\\[,;: ](?![A-Za-z]+\{)|\\!"  # every branch starts with a backslash
+_ESCAPE_RE = re.compile(  # the backslash first, then the branches: the regex engine scans for backslashes
+    r"\\(?:\\*([%&_#])|(?<![\w\\]\\)(?=\d)|[,;: ](?![A-Za-z]+\{)|!)"
 )
 
 
@@ -662,9 +662,35 @@ def _has_accent_quote(text: str) -> bool:
 _ACCENT_QUOTE_RE = re.compile(r"['`][aeiou]")  # rare first characters: a fast scan
 
 
+def _positions(text: str, char: str) -> list[int]:
+    """Every position of `char` in `text` (``str.find``, at C speed)."""
+    found = []
+    at = text.find(char)
+    while at >= 0:
+        found.append(at)
+        at = text.find(char, at + 1)
+    return found
+
+
+def _stripped_command_matches(text: str) -> list[re.Match[str]]:
+    """``_STRIPPED_COMMAND_RE.finditer(text)``, found faster: a match is the run of ASCII letters that ends right
+    before a ``{`` (or a ``[`` after ``sqrt``), so the regex is tried at the start of that run only."""
+    found: list[re.Match[str]] = []
+    ends = _positions(text, "{")
+    if "sqrt[" in text:
+        ends = sorted(ends + [at for at in _positions(text, "[") if text.endswith("sqrt", 0, at)])
+    for end in ends:
+        start = end
+        while start > 0 and text[start - 1] in _ASCII_LETTERS:
+            start -= 1
+        if end - start >= 3 and (match := _STRIPPED_COMMAND_RE.match(text, start)) is not None:
+            found.append(match)
+    return found
+
+
 def _stripped_commands_trigger(text: str) -> bool:
     if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or any(
-            m.group(1) in command_names() for m in _STRIPPED_COMMAND_RE.finditer(text))):
+            m.group(1) in command_names() for m in _stripped_command_matches(text))):
         return True
     # Accents only in text that shows other stripped LaTeX (a `$`, a script, a brace) or a glued `"`: in
     # plain prose an apostrophe is an apostrophe.
@@ -703,7 +729,7 @@ def fix_stripped_commands(text: str) -> str:
         text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)
     names = command_names()
     pieces, done = [], 0
-    for match in _STRIPPED_COMMAND_RE.finditer(text):
+    for match in _stripped_command_matches(text):
         if match.start() < done or match.group(1) not in names:
             continue
         head = "\\" + match.group(1)
@@ -907,7 +933,6 @@ _BEFORE_SCRIPT_NAMES = frozenset(GREEK) | {"sum", "int", "prod", "oint", "bigcup
 _BEFORE_SCRIPT_RE = re.compile(
     rf"(?<![\w\\])([A-Za-z]{{2,}})(?=[_^](?:\{{|[A-Za-z0-9]{{1,2}}(?![A-Za-z0-9])|(?:{_GREEK_NAMES})(?![a-z])))"
 )
-_SCRIPT_MARK_RE = re.compile(r"[_^]")
 _WORD_END_RE = re.compile(r"(?<![\w\\])[A-Za-z]{2,}$")
 
 
@@ -932,8 +957,10 @@ def _before_script_matches(text: str) -> list[re.Match[str]]:
 def _name_before_script(text: str) -> bool:
     """Whether a Greek name or big operator is glued to a script: look back from each `_`/`^` (few) rather
     than scan every word."""
-    for mark in _SCRIPT_MARK_RE.finditer(text):
-        word = _WORD_END_RE.search(text, max(0, mark.start() - 12), mark.start())
+    for mark in _script_marks(text):
+        if not mark or text[mark - 1] not in _ASCII_LETTERS:
+            continue  # no word ends at the mark
+        word = _WORD_END_RE.search(text, max(0, mark - 12), mark)
         if word is not None and word.group() in _BEFORE_SCRIPT_NAMES and _BEFORE_SCRIPT_RE.match(
                 text, word.start()):
             return True
