@@ -164,7 +164,8 @@ def _mojibake_pairs() -> tuple[re.Pattern[str], dict[str, frozenset[str]], re.Pa
     """What UTF-8 becomes in each one-byte codec ftfy tries: a lead byte (0xC2–0xF4) read in that codec,
     then a continuation byte (0x80–0xBF) read in the same codec. Returns a regex for any lead followed by
     any continuation, each lead's possible continuations, and a regex for a lead that lost its 0xA0 byte
-    (now a space), a C1 control, or a replacement character (a byte lost on the way)."""
+    (now a space), a C1 control, or a replacement character (a byte lost on the way): only whether it
+    matches counts."""
     import ftfy.bad_codecs  # noqa: F401  (registers the sloppy codecs)
     from ftfy.chardata import CHARMAP_ENCODINGS
 
@@ -179,7 +180,9 @@ def _mojibake_pairs() -> tuple[re.Pattern[str], dict[str, frozenset[str]], re.Pa
     leads = "".join(sorted(follows))
     conts_all = "".join(sorted(set().union(*follows.values())))
     pair = re.compile(f"[{re.escape(leads)}][{re.escape(conts_all)}]")
-    other = re.compile(f"[{re.escape(''.join(sorted(a0_leads)))}](?: |$)|[\\x80-\\x9f\\ufffd]")
+    # One character class first (a scan the regex engine does fast), then what that character needs.
+    a0 = re.escape("".join(sorted(a0_leads)))
+    other = re.compile(f"[{a0}\\x80-\\x9f\\ufffd](?:(?<=[\\x80-\\x9f\\ufffd])|(?= |$))")
     return pair, {lead: frozenset(c) for lead, c in follows.items()}, other
 
 
