@@ -533,7 +533,12 @@ def fix_escapes(text: str) -> str:
 
 # A text-mode LaTeX span: a command (letters, or one accent/escape character) or a group opened by one
 # (``{\it …}``). Its braced and bracketed arguments are taken by :func:`_span_end`.
-_COMMAND_START_RE = re.compile(r"~?(?:(?<![_^])\{\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-]))")
+# ``~?(?:(?<![_^])\{\\[A-Za-z]+|\\(?:…))`` written as three branches that each start with a character (the tie,
+# the brace, the backslash), so that the regex engine scans for those three instead of trying every position.
+_COMMAND_START_RE = re.compile(
+    r"~(?:\{\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-]))"
+    r"|\{(?<![_^]\{)\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-])"
+)
 _ACCENT_CHARS = frozenset("\"'`^~=.")
 
 
@@ -609,6 +614,7 @@ _COMMAND_START_SCREEN_RE = re.compile(r"\{(?<![_^]\{)\\[A-Za-z]+|\\(?:[A-Za-z]+|
 
 
 _CITE_BEFORE_RE = re.compile(r"[ ~]+(?=\\(?:cite[a-z]*|nocite|eqref|ref|autoref|[cC]ref|pageref)\b)")
+_CITE_RE = re.compile(r"\\(?:cite|nocite|eqref|ref|autoref|[cC]ref|pageref)")  # what _CITE_BEFORE_RE needs
 
 
 def fix_commands(text: str) -> str:
@@ -621,7 +627,7 @@ def fix_commands(text: str) -> str:
     """
     if not _commands_trigger(text):
         return text
-    if "cite" in text or "ref" in text:
+    if ("cite" in text or "ref" in text) and _CITE_RE.search(text):
         text = _CITE_BEFORE_RE.sub("", text)
     pieces, done = [], 0
     for match in _COMMAND_START_RE.finditer(text):
@@ -1045,7 +1051,7 @@ def fix_greek(text: str) -> str:
     return text
 
 
-_SCRIPT_SCREEN_RE = re.compile(r"[\^_]\{|\^[-+\w∘′']")
+_SCRIPT_SCREEN_RE = re.compile(r"[\^_](?:\{|(?<=\^)[-+\w∘′'])")  # a script mark first: a fast scan
 _STRIPPED_DEGREE_RE = re.compile(r"(?<=\d)\^\{?circ\}?(?![A-Za-z])")
 
 
