@@ -807,6 +807,51 @@ def _has_spaced_operator(text: str) -> bool:
     return SPACED_OPERATOR_RE.search(text) is not None
 
 
+@functools.lru_cache(maxsize=8)
+def _spaced_operators(text: str) -> tuple[tuple[int, int], ...]:
+    """Where each stripped operator between spaces sits: (its leading space, the end of its trailing space),
+    overlapping ones too (``a le le b``)."""
+    found = []
+    match = SPACED_OPERATOR_RE.search(text)
+    while match is not None:
+        found.append(match.span())
+        match = SPACED_OPERATOR_RE.search(text, match.start() + 1)
+    return tuple(found)
+
+
+def _may_be_atom(word: str) -> bool:
+    """Whether a run of ASCII letters next to an operator could be the atom or operand there: nothing (a digit or
+    a Greek character may be), one letter, or a Greek name."""
+    return len(word) <= 1 or word in GREEK
+
+
+def _atoms_around_spaced_operator(text: str) -> bool:
+    """What ``_BETWEEN_ATOMS_RE`` and the first branch of ``_GREEK_OPERANDS_RE`` need: a stripped operator between
+    spaces whose neighbours may be atoms (an operand is a whole word: ``the sim is`` and ``5 pm and`` are not)."""
+    if not _has_spaced_operator(text):
+        return False
+    for space, end in _spaced_operators(text):
+        start = space
+        while start > 0 and text[start - 1] in _ASCII_LETTERS:
+            start -= 1
+        stop = end
+        while stop < len(text) and text[stop] in _ASCII_LETTERS:
+            stop += 1
+        if _may_be_atom(text[start:space]) and _may_be_atom(text[end:stop]):
+            return True
+    return False
+
+
+_BEFORE_A_NUMBER = frozenset({"leq", "geq", "neq", "approx", "simeq", "propto"})
+
+
+def _spaced_operator_before_number(text: str) -> bool:
+    """What the second branch of ``_BEFORE_NUMBER_RE`` needs: ``leq``, ``approx``… between spaces, then a digit."""
+    return _has_spaced_operator(text) and any(
+        text[end:end + 1].isdigit() and text[space + 1:end - 1] in _BEFORE_A_NUMBER
+        for space, end in _spaced_operators(text))
+
+
 _GLUED_AFTER_GREEK_RE = re.compile(
     rf"(?<![A-Za-z\\])({_GREEK_NAMES}|[{_GREEK_CHARS}])({_alternation(GLUED_OPERATORS)})(?![A-Za-z])"
 )
@@ -866,9 +911,9 @@ def fix_symbols(text: str) -> str:
     """
     if not _symbols_trigger(text):
         return text
-    if SPACED_OPERATOR_RE.search(text):
+    if _atoms_around_spaced_operator(text):
         text = _BETWEEN_ATOMS_RE.sub(lambda m: f"{m.group(1)} {_render_command(m.group(2))} ", text)
-    if _operator_before_number(text) or _has_spaced_operator(text):  # what _BEFORE_NUMBER_RE needs
+    if _operator_before_number(text) or _spaced_operator_before_number(text):  # what _BEFORE_NUMBER_RE needs
         text = _BEFORE_NUMBER_RE.sub(lambda m: _render_command(m.group(1) or m.group(2)), text)
     if "circ" in text or "cdot" in text:
         text = _GLUED_AFTER_GREEK_RE.sub(lambda m: m.group(1) + _render_command(m.group(2)), text)
@@ -999,7 +1044,7 @@ def _greek_trigger(text: str) -> bool:
             _GREEK_RUN_RE.search(m.group(2)) and _region_greek(m.group(2)) != m.group(2)
             for m in _math_regions(text)):
         return True
-    return ("circ" in text or "cdot" in text or _has_spaced_operator(text)) and (
+    return ("circ" in text or "cdot" in text or _atoms_around_spaced_operator(text)) and (
         _GREEK_OPERANDS_RE.search(text) is not None)
 
 
@@ -1038,7 +1083,7 @@ def fix_greek(text: str) -> str:
         for match in regions:
             strong.update(_STRONG_IN_REGION_RE.findall(match.group(2)))
         text = _sub_matches(text, regions, lambda m: m.group(1) + _region_greek(m.group(2)))
-    if SPACED_OPERATOR_RE.search(text) or "circ" in text or "cdot" in text:
+    if "circ" in text or "cdot" in text or _atoms_around_spaced_operator(text):
         text = _GREEK_OPERANDS_RE.sub(_greek_operands, text)
     if "_" in text or "^" in text:
         named = _before_script_matches(text)
