@@ -842,6 +842,21 @@ def _atoms_around_spaced_operator(text: str) -> bool:
     return False
 
 
+_GREEK_CHAR_RE = re.compile(f"[{_GREEK_CHARS}]")
+
+
+def _greek_before_circ_or_cdot(text: str) -> bool:
+    """What ``_GLUED_AFTER_GREEK_RE`` and the second branch of ``_GREEK_OPERANDS_RE`` need: ``circ`` or ``cdot``
+    right after a Greek name or letter (``Phicirc``), not in ``circuit`` or ``circumstances``."""
+    for name in GLUED_OPERATORS:
+        at = text.find(name)
+        while at >= 0:
+            if at and (_GREEK_CHAR_RE.match(text, at - 1) or any(text.endswith(greek, 0, at) for greek in GREEK)):
+                return True
+            at = text.find(name, at + 1)
+    return False
+
+
 _BEFORE_A_NUMBER = frozenset({"leq", "geq", "neq", "approx", "simeq", "propto"})
 
 
@@ -897,7 +912,7 @@ def _sub_matches(text: str, matches: Iterable[re.Match[str]], repl: Callable[[re
 def _symbols_trigger(text: str) -> bool:
     return (_has_spaced_operator(text) or _operator_before_number(text)
             or (("prox " in text or "propto " in text) and _BEFORE_NUMBER_RE.search(text) is not None)
-            or (("circ" in text or "cdot" in text) and _GLUED_AFTER_GREEK_RE.search(text) is not None))
+            or (_greek_before_circ_or_cdot(text) and _GLUED_AFTER_GREEK_RE.search(text) is not None))
 
 
 def fix_symbols(text: str) -> str:
@@ -915,7 +930,7 @@ def fix_symbols(text: str) -> str:
         text = _BETWEEN_ATOMS_RE.sub(lambda m: f"{m.group(1)} {_render_command(m.group(2))} ", text)
     if _operator_before_number(text) or _spaced_operator_before_number(text):  # what _BEFORE_NUMBER_RE needs
         text = _BEFORE_NUMBER_RE.sub(lambda m: _render_command(m.group(1) or m.group(2)), text)
-    if "circ" in text or "cdot" in text:
+    if _greek_before_circ_or_cdot(text):
         text = _GLUED_AFTER_GREEK_RE.sub(lambda m: m.group(1) + _render_command(m.group(2)), text)
     return text
 
@@ -1044,7 +1059,7 @@ def _greek_trigger(text: str) -> bool:
             _GREEK_RUN_RE.search(m.group(2)) and _region_greek(m.group(2)) != m.group(2)
             for m in _math_regions(text)):
         return True
-    return ("circ" in text or "cdot" in text or _atoms_around_spaced_operator(text)) and (
+    return (_greek_before_circ_or_cdot(text) or _atoms_around_spaced_operator(text)) and (
         _GREEK_OPERANDS_RE.search(text) is not None)
 
 
@@ -1083,7 +1098,7 @@ def fix_greek(text: str) -> str:
         for match in regions:
             strong.update(_STRONG_IN_REGION_RE.findall(match.group(2)))
         text = _sub_matches(text, regions, lambda m: m.group(1) + _region_greek(m.group(2)))
-    if "circ" in text or "cdot" in text or _atoms_around_spaced_operator(text):
+    if _greek_before_circ_or_cdot(text) or _atoms_around_spaced_operator(text):
         text = _GREEK_OPERANDS_RE.sub(_greek_operands, text)
     if "_" in text or "^" in text:
         named = _before_script_matches(text)
