@@ -436,6 +436,7 @@ def _plain_words(content: str) -> list[str]:
     return [w for w in _WORD_RE.findall(content) if w not in command_names() and restore_math(w) == w]
 
 
+@functools.lru_cache(maxsize=65536)  # per span, as render: copies of one paper hold the same spans
 def _is_math(content: str, digit: str, after: str = "") -> bool:
     """Whether the text between two dollars reads as math rather than as prose between two prices.
 
@@ -466,6 +467,7 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
     return len(words) < 2
 
 
+@functools.lru_cache(maxsize=65536)
 def _render_math(content: str) -> str:
     return render(restore_math(content)).strip()
 
