@@ -10,6 +10,10 @@ prints two tables the README quotes:
   arXiv abstracts holding LaTeX (raw, backslash-stripped, dollar-less and mojibaked copies), clean prose.
 
 Nothing here asserts (tests/test_peer.py does); the machine is noisy, so quote ratios from one run.
+
+``--outputs FILE`` guards speed work: the first run writes ``canonicalize_with_repairs`` of every text above
+and of its variants (backslash-stripped, dollar-less, mojibaked, the canonical text again) to FILE; a run with
+FILE present compares against it and reports every text whose output or repair names differ (exit status 1).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import ftfy
 import ftfy.bad_codecs
 import ftfy.fixes  # noqa: F401  (registers sloppy-windows-1252)
 
-from dedup.canonical import canonicalize, dedup_key
+from dedup.canonical import canonicalize, canonicalize_with_repairs, dedup_key
 
 ROOT = Path(__file__).resolve().parent.parent
 _WS = re.compile(r"\s+")
@@ -130,15 +134,40 @@ def accuracy(data: dict[str, list]) -> list[tuple[str, str]]:
     return rows
 
 
+def outputs(data: dict[str, list], path: Path) -> int:
+    """Write the outputs of every text and variant to `path`, or compare with the ones it holds."""
+    texts: dict[str, None] = {}
+    for text in [*data["latex"], *data["plain"], *data["prose"], *(c["original"] for c in data["ftfy"]),
+                 *(c["latex"] for c in data["pylatexenc"] if c["latex"].strip())]:
+        canon = canonicalize(text)
+        for variant in (text, text.replace("\\", ""), text.replace("$", ""), mojibake(text), canon, mojibake(canon)):
+            texts.setdefault(variant)
+    got = {text: [out, list(repairs)] for text in texts for out, repairs in [canonicalize_with_repairs(text)]}
+    if not path.exists():
+        path.write_text(json.dumps(got, ensure_ascii=False), encoding="utf-8")
+        print(f"wrote the outputs of {len(got)} texts to {path}")
+        return 0
+    want = json.loads(path.read_text(encoding="utf-8"))
+    differ = [text for text in want if got.get(text, want[text]) != want[text]]
+    for text in differ[:10]:
+        print(f"DIFFERS: {text[:100]!r}\n  was {want[text]!r:.200}\n  now {got[text]!r:.200}")
+    print(f"outputs compared on {len(set(want) & set(got))} texts: {len(differ)} differ")
+    return 1 if differ else 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the best counts")
     parser.add_argument("--peer", type=Path, default=ROOT.parent / "shared" / "peer-data",
                         help="the peer material (default: ../shared/peer-data beside the checkout)")
+    parser.add_argument("--outputs", type=Path, default=None,
+                        help="write every output to this file, or compare with it if it exists (no timing)")
     args = parser.parse_args()
     if not args.peer.is_dir():
         parser.error(f"{args.peer}: peer material not found (pass --peer)")
     data = load(args.peer)
+    if args.outputs:
+        raise SystemExit(outputs(data, args.outputs))
     moji = [m for m in (mojibake(canonicalize(t)) for t in data["latex"]) if not m.isascii()]
     samples = {
         "clean prose (docs + plain abstracts)": data["prose"] + data["plain"],

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from dedup.fixes import _ASCII_CONTROLS, NON_ASCII, RULES, Rule
 
@@ -33,34 +34,74 @@ __all__ = [
 #: so that a rule bug cannot loop forever.
 MAX_PASSES = 20
 
-# The rules indexed by what they need. One `bytes.translate` pass (at C speed) lists the special characters a
-# text holds (the ones some need starts with, and a mark for non-ASCII); the rules needing one of them, plus
-# those whose longer needs occur in the text, plus those that always ask their trigger, are the candidates.
-_SPECIAL = "\\{}$^_&'\"`" + "".join(_ASCII_CONTROLS)
-_KEEP_SPECIAL = bytes(sorted(set(range(0x80)) - set(_SPECIAL.encode())))  # bytes >= 0x80 stay: non-ASCII
-_BY_CHAR: dict[str, set[int]] = {}
-_BY_WORD: list[tuple[str, int]] = []
-_ALWAYS: set[int] = set()
+# The rules indexed by what they need, as bit masks. One `bytes.translate` pass (at C speed) lists the special
+# ASCII characters a text holds (those some need starts with) and keeps its non-ASCII bytes: the set of the
+# text's non-ASCII characters, usually a handful, is what the needs that are character sets are asked about.
+# The candidates are the rules needing one of the characters present, those whose longer needs (substrings,
+# cheap tests) the text meets, and those that always ask their trigger. Each longer need is asked once per text,
+# and only while a rule that has it is not a candidate yet.
+_SPECIAL = "\\{}$^_&'\"`\t\n\x0c" + "".join(_ASCII_CONTROLS)
+_NOT_SPECIAL = bytes(sorted(set(range(0x80)) - set(_SPECIAL.encode())))
+_MASK_BY_CHAR: dict[str, int] = {}
+_MASK_BY_NEED: dict[str | Callable[[str], bool], int] = {}
+_MASK_BY_CHARSET: dict[frozenset[str], int] = {}
+_ALWAYS = 0
+_ANY_NON_ASCII = 0
 for _index, _rule in enumerate(RULES):
+    _bit = 1 << _index
     if not _rule.needs:
-        _ALWAYS.add(_index)
+        _ALWAYS |= _bit
     for _need in _rule.needs:
-        if _need == NON_ASCII or (len(_need) == 1 and _need in _SPECIAL):
-            _BY_CHAR.setdefault(_need, set()).add(_index)
+        if isinstance(_need, frozenset):
+            _MASK_BY_CHARSET[_need] = _MASK_BY_CHARSET.get(_need, 0) | _bit
+        elif _need == NON_ASCII:
+            _ANY_NON_ASCII |= _bit
+        elif isinstance(_need, str) and len(_need) == 1 and _need in _SPECIAL:
+            _MASK_BY_CHAR[_need] = _MASK_BY_CHAR.get(_need, 0) | _bit
         else:
-            _BY_WORD.append((_need, _index))
+            _MASK_BY_NEED[_need] = _MASK_BY_NEED.get(_need, 0) | _bit
+#: The longer needs: (need, the rules it lets in, the special character it starts with or "").
+_BY_NEED: tuple[tuple[str | Callable[[str], bool], int, str], ...] = tuple(
+    (need, mask, need[0] if isinstance(need, str) and need[0] in _SPECIAL else "")
+    for need, mask in _MASK_BY_NEED.items()
+)
+_BY_CHARSET = tuple(_MASK_BY_CHARSET.items())
+_RULES_BY_MASK: dict[int, tuple[Rule, ...]] = {}
+
+
+def _candidates(text: str) -> int:
+    """The rules that may fire on `text` (a bit per rule of :data:`RULES`): those whose needs it meets."""
+    special = text.encode("utf-8", "surrogatepass").translate(None, _NOT_SPECIAL)
+    chosen = _ALWAYS
+    present: set[str] | str = ""
+    if special:
+        if special.isascii():
+            present = set(special.decode("ascii"))
+        else:
+            present = set(special.decode("utf-8", "surrogatepass"))
+            chosen |= _ANY_NON_ASCII
+            for charset, mask in _BY_CHARSET:
+                if mask & ~chosen and not charset.isdisjoint(present):
+                    chosen |= mask
+        for char in present:
+            chosen |= _MASK_BY_CHAR.get(char, 0)
+    for need, mask, first in _BY_NEED:
+        if mask & ~chosen and (not first or first in present) and (
+                need in text if isinstance(need, str) else need(text)):
+            chosen |= mask
+    return chosen
 
 
 def _rules_for(text: str) -> tuple[Rule, ...]:
-    """The rules that may fire on `text`: those whose necessary substrings it holds."""
-    present = set(text.encode("utf-8", "surrogatepass").translate(None, _KEEP_SPECIAL).decode("latin-1"))
-    chosen = set(_ALWAYS)
-    for char in present:
-        chosen |= _BY_CHAR.get(NON_ASCII if char >= "\x80" else char, set())
-    for word, index in _BY_WORD:
-        if index not in chosen and (word[0] not in _SPECIAL or word[0] in present) and word in text:
-            chosen.add(index)
-    return tuple(RULES[i] for i in sorted(chosen))
+    """The rules that may fire on `text`: those whose needs it meets, in the order they run."""
+    return _rules_of(_candidates(text))
+
+
+def _rules_of(mask: int) -> tuple[Rule, ...]:
+    rules = _RULES_BY_MASK.get(mask)
+    if rules is None:
+        rules = _RULES_BY_MASK[mask] = tuple(rule for i, rule in enumerate(RULES) if mask >> i & 1)
+    return rules
 
 
 def needs_repair(text: str) -> bool:
@@ -74,7 +115,7 @@ def needs_repair(text: str) -> bool:
     return any(rule.trigger(text) for rule in _rules_for(text))
 
 
-def _repair(text: str) -> tuple[str, tuple[str, ...]]:
+def _repair(text: str, first: tuple[Rule, ...] | None = None) -> tuple[str, tuple[str, ...]]:
     """Run the rules, pass after pass, until a pass changes nothing.
 
     Each rule checks its own trigger first. A rule is skipped when it would see exactly the text it saw
@@ -85,7 +126,9 @@ def _repair(text: str) -> tuple[str, tuple[str, ...]]:
     idle_on: dict[str, str] = {}  # rule -> the text it last saw and left unchanged
     for _ in range(MAX_PASSES):
         before = text
-        for rule in _rules_for(text):
+        rules = _rules_for(text) if first is None else first
+        first = None
+        for rule in rules:
             if idle_on.get(rule.name) is text:
                 continue
             fixed = rule.fix(text)
@@ -108,9 +151,10 @@ def canonicalize_with_repairs(text: str) -> tuple[str, tuple[str, ...]]:
     >>> canonicalize_with_repairs('Nothing to do here.')
     ('Nothing to do here.', ())
     """
-    if not needs_repair(text):
+    mask = _candidates(text)
+    if mask == 0:
         return text, ()
-    return _repair(text)
+    return _repair(text, _rules_of(mask))
 
 
 def canonicalize(text: str) -> str:
@@ -129,9 +173,10 @@ def canonicalize(text: str) -> str:
     >>> canonicalize('nine times faster at a cost of roughly $20 with Phi-2')
     'nine times faster at a cost of roughly $20 with Phi-2'
     """
-    if not needs_repair(text):
+    mask = _candidates(text)
+    if mask == 0:
         return text
-    return _repair(text)[0]
+    return _repair(text, _rules_of(mask))[0]
 
 
 class _KeyTable(dict[int, str | None]):

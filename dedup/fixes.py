@@ -164,7 +164,8 @@ def _mojibake_pairs() -> tuple[re.Pattern[str], dict[str, frozenset[str]], re.Pa
     """What UTF-8 becomes in each one-byte codec ftfy tries: a lead byte (0xC2–0xF4) read in that codec,
     then a continuation byte (0x80–0xBF) read in the same codec. Returns a regex for any lead followed by
     any continuation, each lead's possible continuations, and a regex for a lead that lost its 0xA0 byte
-    (now a space), a C1 control, or a replacement character (a byte lost on the way)."""
+    (now a space), a C1 control, or a replacement character (a byte lost on the way): only whether it
+    matches counts."""
     import ftfy.bad_codecs  # noqa: F401  (registers the sloppy codecs)
     from ftfy.chardata import CHARMAP_ENCODINGS
 
@@ -179,11 +180,16 @@ def _mojibake_pairs() -> tuple[re.Pattern[str], dict[str, frozenset[str]], re.Pa
     leads = "".join(sorted(follows))
     conts_all = "".join(sorted(set().union(*follows.values())))
     pair = re.compile(f"[{re.escape(leads)}][{re.escape(conts_all)}]")
-    other = re.compile(f"[{re.escape(''.join(sorted(a0_leads)))}](?: |$)|[\\x80-\\x9f\\ufffd]")
+    # One character class first (a scan the regex engine does fast), then what that character needs.
+    a0 = re.escape("".join(sorted(a0_leads)))
+    other = re.compile(f"[{a0}\\x80-\\x9f\\ufffd](?:(?<=[\\x80-\\x9f\\ufffd])|(?= |$))")
     return pair, {lead: frozenset(c) for lead, c in follows.items()}, other
 
 
 _MOJIBAKE_PAIR_RE, _MOJIBAKE_FOLLOWS, _MOJIBAKE_OTHER_RE = _mojibake_pairs()
+#: What mojibake-shaped text must hold: a lead character (a lost-0xA0 lead is one too), a C1 control or U+FFFD.
+_MOJIBAKE_CHARS = frozenset(c for c in _MOJIBAKE_FOLLOWS if c >= "\x80") | frozenset(
+    map(chr, range(0x80, 0xA0))) | {"\ufffd"}
 
 
 def _mojibake_shaped(text: str) -> bool:
@@ -410,8 +416,9 @@ def fix_latex_quotes(text: str) -> str:
     return _LATEX_QUOTES_RE.sub(lambda m: '"' + (m.group(1) or m.group(2)) + '"', text)
 
 
-_DISPLAY_MATH_RE = re.compile(r"\\\((.{1,400}?)\\\)|\\\[(.{1,400}?)\\\]|(?<!\\)\$\$([^$]{1,400}?)\$\$", re.S)
-_INLINE_MATH_RE = re.compile(r"(?<![\\$])\$([^$\n]{1,300}?)\$(?!\$)(\d?)")
+# Lookbehinds come after the delimiter they guard, so that the regex engine scans for the delimiter.
+_DISPLAY_MATH_RE = re.compile(r"\\\((.{1,400}?)\\\)|\\\[(.{1,400}?)\\\]|\$\$(?<!\\\$\$)([^$]{1,400}?)\$\$", re.S)
+_INLINE_MATH_RE = re.compile(r"\$(?<![\\$]\$)([^$\n]{1,300}?)\$(?!\$)(\d?)")
 # A word of three letters or more that is no command name and no script label: prose. Two of them in a
 # $…$ pair without a backslash means the dollars are prices ("$5 and then US$"), not math.
 _WORD_RE = re.compile(r"(?<![\\A-Za-z_^{])[A-Za-z]{3,}(?![A-Za-z])")
@@ -429,6 +436,7 @@ def _plain_words(content: str) -> list[str]:
     return [w for w in _WORD_RE.findall(content) if w not in command_names() and restore_math(w) == w]
 
 
+@functools.lru_cache(maxsize=65536)  # per span, as render: copies of one paper hold the same spans
 def _is_math(content: str, digit: str, after: str = "") -> bool:
     """Whether the text between two dollars reads as math rather than as prose between two prices.
 
@@ -459,6 +467,7 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
     return len(words) < 2
 
 
+@functools.lru_cache(maxsize=65536)
 def _render_math(content: str) -> str:
     return render(restore_math(content)).strip()
 
@@ -492,8 +501,8 @@ def fix_math(text: str) -> str:
     return "".join(pieces) + text[done:] if pieces else text
 
 
-_ESCAPE_RE = re.compile(
-    r"\\+([%&_#])|(?<![\w\\])\\(?=\d)|\\[,;: ](?![A-Za-z]+\{)|\\!"
+_ESCAPE_RE = re.compile(  # the backslash first, then the branches: the regex engine scans for backslashes
+    r"\\(?:\\*([%&_#])|(?<![\w\\]\\)(?=\d)|[,;: ](?![A-Za-z]+\{)|!)"
 )
 
 
@@ -526,7 +535,12 @@ def fix_escapes(text: str) -> str:
 
 # A text-mode LaTeX span: a command (letters, or one accent/escape character) or a group opened by one
 # (``{\it …}``). Its braced and bracketed arguments are taken by :func:`_span_end`.
-_COMMAND_START_RE = re.compile(r"~?(?:(?<![_^])\{\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-]))")
+# ``~?(?:(?<![_^])\{\\[A-Za-z]+|\\(?:…))`` written as three branches that each start with a character (the tie,
+# the brace, the backslash), so that the regex engine scans for those three instead of trying every position.
+_COMMAND_START_RE = re.compile(
+    r"~(?:\{\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-]))"
+    r"|\{(?<![_^]\{)\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-])"
+)
 _ACCENT_CHARS = frozenset("\"'`^~=.")
 
 
@@ -593,10 +607,16 @@ def _span_end(text: str, start: int, head: str) -> int:
 
 
 def _commands_trigger(text: str) -> bool:
-    return "\\" in text and _COMMAND_START_RE.search(text) is not None
+    return "\\" in text and _COMMAND_START_SCREEN_RE.search(text) is not None
+
+
+# What _COMMAND_START_RE finds, without the optional tie in front (a match with it is a match without it, one
+# character on) and with the lookbehind after the brace: a scan for a backslash or a brace, not every position.
+_COMMAND_START_SCREEN_RE = re.compile(r"\{(?<![_^]\{)\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-])")
 
 
 _CITE_BEFORE_RE = re.compile(r"[ ~]+(?=\\(?:cite[a-z]*|nocite|eqref|ref|autoref|[cC]ref|pageref)\b)")
+_CITE_RE = re.compile(r"\\(?:cite|nocite|eqref|ref|autoref|[cC]ref|pageref)")  # what _CITE_BEFORE_RE needs
 
 
 def fix_commands(text: str) -> str:
@@ -609,7 +629,7 @@ def fix_commands(text: str) -> str:
     """
     if not _commands_trigger(text):
         return text
-    if "cite" in text or "ref" in text:
+    if ("cite" in text or "ref" in text) and _CITE_RE.search(text):
         text = _CITE_BEFORE_RE.sub("", text)
     pieces, done = [], 0
     for match in _COMMAND_START_RE.finditer(text):
@@ -636,21 +656,52 @@ MATH_ARGUMENT_COMMANDS = frozenset({"frac", "dfrac", "tfrac", "sqrt", "hat", "ba
                                     "underline", "dot", "ddot", "widehat", "widetilde", "boldsymbol", "bm"})
 _STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{|(?<=sqrt)\[)")
 _STRIPPED_SWITCH_RE = re.compile(r"\{(it|em|bf|rm|sl|sc|tt|sf|cal)(?=[ {])")
+# Each branch starts with its quote and looks behind it afterwards: the regex engine then scans for the three
+# quote characters only instead of trying every position.
 _STRIPPED_ACCENT_RE = re.compile(
-    r"(?<=[A-Za-z])\"(?=[aeiouyAEIOU])"
-    r"|(?<=[A-Za-z][a-z])(?<![Qq]u)'(?!(?:s|t|d|ll|re|ve|m)\b)(?=[aeiouycnszrl])"
-    r"|(?<=[a-z])`(?=[aeiou])"
+    r"\"(?<=[A-Za-z]\")(?=[aeiouyAEIOU])"
+    r"|'(?<=[A-Za-z][a-z]')(?<![Qq]u')(?!(?:s|t|d|ll|re|ve|m)\b)(?=[aeiouycnszrl])"
+    r"|`(?<=[a-z]`)(?=[aeiou])"
 )
 
 
 def _has_accent_quote(text: str) -> bool:
     """An apostrophe or backtick before a vowel: no English contraction starts with a vowel (`'s`, `'t`)."""
-    return ("'" in text or "`" in text) and any(q + v in text for q in "'`" for v in "aeiou")
+    return ("'" in text or "`" in text) and _ACCENT_QUOTE_RE.search(text) is not None
+
+
+_ACCENT_QUOTE_RE = re.compile(r"['`][aeiou]")  # rare first characters: a fast scan
+
+
+def _positions(text: str, char: str) -> list[int]:
+    """Every position of `char` in `text` (``str.find``, at C speed)."""
+    found = []
+    at = text.find(char)
+    while at >= 0:
+        found.append(at)
+        at = text.find(char, at + 1)
+    return found
+
+
+def _stripped_command_matches(text: str) -> list[re.Match[str]]:
+    """``_STRIPPED_COMMAND_RE.finditer(text)``, found faster: a match is the run of ASCII letters that ends right
+    before a ``{`` (or a ``[`` after ``sqrt``), so the regex is tried at the start of that run only."""
+    found: list[re.Match[str]] = []
+    ends = _positions(text, "{")
+    if "sqrt[" in text:
+        ends = sorted(ends + [at for at in _positions(text, "[") if text.endswith("sqrt", 0, at)])
+    for end in ends:
+        start = end
+        while start > 0 and text[start - 1] in _ASCII_LETTERS:
+            start -= 1
+        if end - start >= 3 and (match := _STRIPPED_COMMAND_RE.match(text, start)) is not None:
+            found.append(match)
+    return found
 
 
 def _stripped_commands_trigger(text: str) -> bool:
     if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or any(
-            m.group(1) in command_names() for m in _STRIPPED_COMMAND_RE.finditer(text))):
+            m.group(1) in command_names() for m in _stripped_command_matches(text))):
         return True
     # Accents only in text that shows other stripped LaTeX (a `$`, a script, a brace) or a glued `"`: in
     # plain prose an apostrophe is an apostrophe.
@@ -689,7 +740,7 @@ def fix_stripped_commands(text: str) -> str:
         text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)
     names = command_names()
     pieces, done = [], 0
-    for match in _STRIPPED_COMMAND_RE.finditer(text):
+    for match in _stripped_command_matches(text):
         if match.start() < done or match.group(1) not in names:
             continue
         head = "\\" + match.group(1)
@@ -724,7 +775,32 @@ _BEFORE_NUMBER_RE = re.compile(
     r"|(?<= )(leq|geq|neq|approx|simeq|propto)(?= [0-9])"
 )
 #: A stripped operator between spaces: the cheap test for whether the between-atoms rules need to run.
-SPACED_OPERATOR_RE = re.compile(rf" (?:{_alternation(STRIPPED_OPERATORS)}) ")
+def _trie(names: Iterable[str]) -> str:
+    """A regex alternation of literal names as a prefix tree (``g(?:eq?|g)``): the regex engine tries one
+    branch per first letter instead of every name, which makes a scan that stops at every space cheaper."""
+    names = sorted(set(names))
+    if names == [""]:
+        return ""
+    heads: dict[str, list[str]] = {}
+    for name in names:
+        heads.setdefault(name[:1], []).append(name[1:])
+    branches = []
+    for head, tails in heads.items():
+        if not head:
+            continue
+        inner = _trie(tails)
+        optional = "" in tails and inner
+        if not inner:
+            branches.append(re.escape(head))
+        elif optional:
+            branches.append(f"{re.escape(head)}(?:{inner})?" if "|" in inner or len(inner) > 1 else
+                            f"{re.escape(head)}{inner}?")
+        else:
+            branches.append(f"{re.escape(head)}(?:{inner})" if "|" in inner else re.escape(head) + inner)
+    return "|".join(branches)
+
+
+SPACED_OPERATOR_RE = re.compile(rf" (?:{_trie(STRIPPED_OPERATORS)}) ")
 
 
 @functools.lru_cache(maxsize=4)
@@ -733,19 +809,112 @@ def _has_spaced_operator(text: str) -> bool:
     return SPACED_OPERATOR_RE.search(text) is not None
 
 
+@functools.lru_cache(maxsize=8)
+def _spaced_operators(text: str) -> tuple[tuple[int, int], ...]:
+    """Where each stripped operator between spaces sits: (its leading space, the end of its trailing space),
+    overlapping ones too (``a le le b``)."""
+    found = []
+    match = SPACED_OPERATOR_RE.search(text)
+    while match is not None:
+        found.append(match.span())
+        match = SPACED_OPERATOR_RE.search(text, match.start() + 1)
+    return tuple(found)
+
+
+def _may_be_atom(word: str) -> bool:
+    """Whether a run of ASCII letters next to an operator could be the atom or operand there: nothing (a digit or
+    a Greek character may be), one letter, or a Greek name."""
+    return len(word) <= 1 or word in GREEK
+
+
+def _atoms_around_spaced_operator(text: str) -> bool:
+    """What ``_BETWEEN_ATOMS_RE`` and the first branch of ``_GREEK_OPERANDS_RE`` need: a stripped operator between
+    spaces whose neighbours may be atoms (an operand is a whole word: ``the sim is`` and ``5 pm and`` are not)."""
+    if not _has_spaced_operator(text):
+        return False
+    for space, end in _spaced_operators(text):
+        start = space
+        while start > 0 and text[start - 1] in _ASCII_LETTERS:
+            start -= 1
+        stop = end
+        while stop < len(text) and text[stop] in _ASCII_LETTERS:
+            stop += 1
+        if _may_be_atom(text[start:space]) and _may_be_atom(text[end:stop]):
+            return True
+    return False
+
+
+_GREEK_CHAR_RE = re.compile(f"[{_GREEK_CHARS}]")
+
+
+def _greek_before_circ_or_cdot(text: str) -> bool:
+    """What ``_GLUED_AFTER_GREEK_RE`` and the second branch of ``_GREEK_OPERANDS_RE`` need: ``circ`` or ``cdot``
+    right after a Greek name or letter (``Phicirc``), not in ``circuit`` or ``circumstances``."""
+    for name in GLUED_OPERATORS:
+        at = text.find(name)
+        while at >= 0:
+            if at and (_GREEK_CHAR_RE.match(text, at - 1) or any(text.endswith(greek, 0, at) for greek in GREEK)):
+                return True
+            at = text.find(name, at + 1)
+    return False
+
+
+_BEFORE_A_NUMBER = frozenset({"leq", "geq", "neq", "approx", "simeq", "propto"})
+
+
+def _spaced_operator_before_number(text: str) -> bool:
+    """What the second branch of ``_BEFORE_NUMBER_RE`` needs: ``leq``, ``approx``… between spaces, then a digit."""
+    return _has_spaced_operator(text) and any(
+        text[end:end + 1].isdigit() and text[space + 1:end - 1] in _BEFORE_A_NUMBER
+        for space, end in _spaced_operators(text))
+
+
 _GLUED_AFTER_GREEK_RE = re.compile(
     rf"(?<![A-Za-z\\])({_GREEK_NAMES}|[{_GREEK_CHARS}])({_alternation(GLUED_OPERATORS)})(?![A-Za-z])"
 )
 #: A math region: the letters right after `_`/`^` on a base that is one letter, a symbol or a closing
 #: bracket (`C_Phi`, `x^beta`), or a `_{...}` group; never a word or a path (`flan_nas`, `my_beta`).
 MATH_REGION_RE = re.compile(r"((?:(?<![\w/.\-])[A-Za-z]|[})\]]|[^\x00-\x7f])[_^])(\{[^{}\n]*\}|[A-Za-z]+)")
-_BEFORE_NUMBER_SCREEN_RE = re.compile(r"eq? ?[0-9]")  # a literal first character: a fast scan
+
+
+def _script_marks(text: str) -> list[int]:
+    """The positions of every ``_`` and ``^`` in `text`, in order (found by ``str.find``, at C speed)."""
+    marks = []
+    for mark in "_^":
+        at = text.find(mark)
+        while at >= 0:
+            marks.append(at)
+            at = text.find(mark, at + 1)
+    marks.sort()
+    return marks
+
+
+@functools.lru_cache(maxsize=8)
+def _math_regions(text: str) -> tuple[re.Match[str], ...]:
+    """``MATH_REGION_RE.finditer(text)``, found faster: every match starts one character before a script mark,
+    so the regex is tried there only (asked by fix_greek's trigger and by fix_greek, of the same text)."""
+    found: list[re.Match[str]] = []
+    end = 0
+    for mark in _script_marks(text):
+        if mark - 1 >= end and (match := MATH_REGION_RE.match(text, mark - 1)) is not None:
+            found.append(match)
+            end = match.end()
+    return tuple(found)
+
+
+def _sub_matches(text: str, matches: Iterable[re.Match[str]], repl: Callable[[re.Match[str]], str]) -> str:
+    """``pattern.sub(repl, text)`` given the matches ``pattern.finditer(text)`` gives."""
+    pieces, done = [], 0
+    for match in matches:
+        pieces += [text[done : match.start()], repl(match)]
+        done = match.end()
+    return "".join(pieces) + text[done:] if pieces else text
 
 
 def _symbols_trigger(text: str) -> bool:
-    return (_has_spaced_operator(text) or _BEFORE_NUMBER_SCREEN_RE.search(text) is not None
+    return (_has_spaced_operator(text) or _operator_before_number(text)
             or (("prox " in text or "propto " in text) and _BEFORE_NUMBER_RE.search(text) is not None)
-            or (("circ" in text or "cdot" in text) and _GLUED_AFTER_GREEK_RE.search(text) is not None))
+            or (_greek_before_circ_or_cdot(text) and _GLUED_AFTER_GREEK_RE.search(text) is not None))
 
 
 def fix_symbols(text: str) -> str:
@@ -759,16 +928,16 @@ def fix_symbols(text: str) -> str:
     """
     if not _symbols_trigger(text):
         return text
-    if SPACED_OPERATOR_RE.search(text):
+    if _atoms_around_spaced_operator(text):
         text = _BETWEEN_ATOMS_RE.sub(lambda m: f"{m.group(1)} {_render_command(m.group(2))} ", text)
-    if _BEFORE_NUMBER_SCREEN_RE.search(text) or "prox " in text or "propto " in text:
+    if _operator_before_number(text) or _spaced_operator_before_number(text):  # what _BEFORE_NUMBER_RE needs
         text = _BEFORE_NUMBER_RE.sub(lambda m: _render_command(m.group(1) or m.group(2)), text)
-    if "circ" in text or "cdot" in text:
+    if _greek_before_circ_or_cdot(text):
         text = _GLUED_AFTER_GREEK_RE.sub(lambda m: m.group(1) + _render_command(m.group(2)), text)
     return text
 
 
-_STRIPPED_TIMES_RE = re.compile(r"(?<=[0-9])times(?![a-z])")
+_STRIPPED_TIMES_RE = re.compile(r"times(?<=[0-9]times)(?![a-z])")  # the literal first: a fast scan
 
 
 def _times_trigger(text: str) -> bool:
@@ -792,8 +961,21 @@ _STRIPPED_ARROWS_RE = re.compile(rf"(?<!\\)(?:{_alternation(STRIPPED_ARROWS)})")
 _RAW_NAME_BEFORE_RE = re.compile(r"\\[A-Za-z]*\Z")
 
 
+#: Each stripped arrow name with where ``arrow`` sits in it.
+_ARROW_AT = tuple((name, name.index("arrow")) for name in sorted(STRIPPED_ARROWS))
+
+
 def _arrows_trigger(text: str) -> bool:
-    return "arrow" in text and _STRIPPED_ARROWS_RE.search(text) is not None
+    """``_STRIPPED_ARROWS_RE.search(text)``, asked around each ``arrow`` (``narrow`` is common; the regex would
+    try every position)."""
+    at = text.find("arrow")
+    while at >= 0:
+        for name, offset in _ARROW_AT:
+            start = at - offset
+            if start >= 0 and text.startswith(name, start) and (start == 0 or text[start - 1] != "\\"):
+                return True
+        at = text.find("arrow", at + 1)
+    return False
 
 
 def fix_arrows(text: str) -> str:
@@ -822,15 +1004,34 @@ _BEFORE_SCRIPT_NAMES = frozenset(GREEK) | {"sum", "int", "prod", "oint", "bigcup
 _BEFORE_SCRIPT_RE = re.compile(
     rf"(?<![\w\\])([A-Za-z]{{2,}})(?=[_^](?:\{{|[A-Za-z0-9]{{1,2}}(?![A-Za-z0-9])|(?:{_GREEK_NAMES})(?![a-z])))"
 )
-_SCRIPT_MARK_RE = re.compile(r"[_^]")
 _WORD_END_RE = re.compile(r"(?<![\w\\])[A-Za-z]{2,}$")
+
+
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _before_script_matches(text: str) -> list[re.Match[str]]:
+    """``_BEFORE_SCRIPT_RE.finditer(text)``, found faster: a match is the run of ASCII letters that ends right
+    before a script mark (the lookahead), so the regex is tried at the start of that run only."""
+    found: list[re.Match[str]] = []
+    end = 0
+    for mark in _script_marks(text):
+        start = mark
+        while start > end and text[start - 1] in _ASCII_LETTERS:
+            start -= 1
+        if mark - start >= 2 and (match := _BEFORE_SCRIPT_RE.match(text, start)) is not None:
+            found.append(match)
+            end = match.end()
+    return found
 
 
 def _name_before_script(text: str) -> bool:
     """Whether a Greek name or big operator is glued to a script: look back from each `_`/`^` (few) rather
     than scan every word."""
-    for mark in _SCRIPT_MARK_RE.finditer(text):
-        word = _WORD_END_RE.search(text, max(0, mark.start() - 12), mark.start())
+    for mark in _script_marks(text):
+        if not mark or text[mark - 1] not in _ASCII_LETTERS:
+            continue  # no word ends at the mark
+        word = _WORD_END_RE.search(text, max(0, mark - 12), mark)
         if word is not None and word.group() in _BEFORE_SCRIPT_NAMES and _BEFORE_SCRIPT_RE.match(
                 text, word.start()):
             return True
@@ -858,12 +1059,13 @@ def _greek_trigger(text: str) -> bool:
         return True
     if ("_" in text or "^" in text) and any(
             _GREEK_RUN_RE.search(m.group(2)) and _region_greek(m.group(2)) != m.group(2)
-            for m in MATH_REGION_RE.finditer(text)):
+            for m in _math_regions(text)):
         return True
-    return ("circ" in text or "cdot" in text or _has_spaced_operator(text)) and (
+    return (_greek_before_circ_or_cdot(text) or _atoms_around_spaced_operator(text)) and (
         _GREEK_OPERANDS_RE.search(text) is not None)
 
 
+@functools.lru_cache(maxsize=4096)
 def _region_greek(region: str) -> str:
     """Greek names in a math region (``Phi``, ``{alpha_1}``), made only of Greek names and non-letters."""
     return re.sub(r"(?<![\\A-Za-z])[A-Za-z]+", lambda m: "".join(
@@ -894,29 +1096,35 @@ def fix_greek(text: str) -> str:
         return text
     strong: set[str] = set()
     if "_" in text or "^" in text:
-        for match in MATH_REGION_RE.finditer(text):
+        regions = _math_regions(text)
+        for match in regions:
             strong.update(_STRONG_IN_REGION_RE.findall(match.group(2)))
-        text = MATH_REGION_RE.sub(lambda m: m.group(1) + _region_greek(m.group(2)), text)
-    if SPACED_OPERATOR_RE.search(text) or "circ" in text or "cdot" in text:
+        text = _sub_matches(text, regions, lambda m: m.group(1) + _region_greek(m.group(2)))
+    if _greek_before_circ_or_cdot(text) or _atoms_around_spaced_operator(text):
         text = _GREEK_OPERANDS_RE.sub(_greek_operands, text)
     if "_" in text or "^" in text:
-        strong.update(m.group(1) for m in _BEFORE_SCRIPT_RE.finditer(text) if m.group(1) in GREEK)
-        text = _BEFORE_SCRIPT_RE.sub(lambda m: _render_command(m.group(1)) if m.group(1) in _BEFORE_SCRIPT_NAMES
-                                     else m.group(), text)
+        named = _before_script_matches(text)
+        strong.update(m.group(1) for m in named if m.group(1) in GREEK)
+        text = _sub_matches(text, named, lambda m: _render_command(m.group(1)) if m.group(1) in _BEFORE_SCRIPT_NAMES
+                            else m.group())
     if strong:
         text = _STANDALONE_GREEK_RE.sub(lambda m: _render_command(m.group()) if m.group() in strong
                                         else m.group(), text)
     return text
 
 
-_SCRIPT_SCREEN_RE = re.compile(r"[\^_]\{|\^[-+\w∘′']")
+_SCRIPT_SCREEN_RE = re.compile(r"[\^_](?:\{|(?<=\^)[-+\w∘′'])")  # a script mark first: a fast scan
 _STRIPPED_DEGREE_RE = re.compile(r"(?<=\d)\^\{?circ\}?(?![A-Za-z])")
+
+
+#: The trigger and the fix both render the scripts of the same text: once is enough.
+_render_scripts = functools.lru_cache(maxsize=8)(render_scripts)
 
 
 def _superscripts_trigger(text: str) -> bool:
     if "^" not in text and "_{" not in text or _SCRIPT_SCREEN_RE.search(text) is None:
         return False
-    return ("circ" in text and _STRIPPED_DEGREE_RE.search(text) is not None) or render_scripts(text) != text
+    return ("circ" in text and _STRIPPED_DEGREE_RE.search(text) is not None) or _render_scripts(text) != text
 
 
 def fix_superscripts(text: str) -> str:
@@ -931,7 +1139,7 @@ def fix_superscripts(text: str) -> str:
         return text
     if "circ" in text:
         text = _STRIPPED_DEGREE_RE.sub(lambda m: render_scripts("^" + _render_command("circ")), text)
-    return render_scripts(text)
+    return _render_scripts(text)
 
 
 _URL = r"https?://[^\s{}<>\"]+"
@@ -978,7 +1186,12 @@ _BRACES_RE = re.compile(r"(\\[A-Za-z]+ ?)?(?<![\\_^])\{([^{}\n,;|=+*/<>]*[^\W_][
 
 
 def _braces_trigger(text: str) -> bool:
-    return "{" in text and _BRACES_RE.search(text) is not None
+    return "{" in text and _BRACES_SCREEN_RE.search(text) is not None
+
+
+# What _BRACES_RE finds, without the optional command in front (the rest matches on its own at the same brace),
+# the lookbehind after the brace: a scan for a brace, not every position.
+_BRACES_SCREEN_RE = re.compile(r"\{(?<![\\_^]\{)([^{}\n,;|=+*/<>]*[^\W_][^{}\n,;|=+*/<>]*)\}")
 
 
 def fix_braces(text: str) -> str:
@@ -997,14 +1210,43 @@ def fix_braces(text: str) -> str:
 
 class Rule(NamedTuple):
     """A repair rule: its name in ``repairs``, its function, the cheap test that says it may fire, and what
-    text must contain for that test to pass: one of the ``needs`` substrings (``()``: always ask the trigger;
-    :data:`NON_ASCII`: any non-ASCII character). Substring tests are far cheaper than a regex: clean text,
-    most of a corpus, is cleared by a few of them."""
+    text must hold for that test to pass: one of the ``needs`` (``()``: always ask the trigger). A need is a
+    substring (:data:`NON_ASCII`: any non-ASCII character), a set of non-ASCII characters (any of them), or a
+    cheap test of the text of its own (asked at most once per text however many rules share it). Substring
+    tests are far cheaper than a regex: clean text, most of a corpus, is cleared by a few of them."""
 
     name: str
     fix: Fixer
     trigger: Callable[[str], bool]
-    needs: tuple[str, ...] = ()
+    needs: tuple[str | frozenset[str] | Callable[[str], bool], ...] = ()
+
+
+def _chars(pattern: re.Pattern[str]) -> frozenset[str]:
+    """The non-ASCII characters a one-character-class pattern matches: a need that is a set of characters."""
+    return frozenset(c for c in map(chr, range(0x80, 0x110000)) if pattern.fullmatch(c))
+
+
+_GE_NUMBER_RE = re.compile(r"geq?[0-9]")  # literal prefixes: a fast scan, unlike [gl]eq?[0-9]
+_LE_NUMBER_RE = re.compile(r"leq?[0-9]")
+
+
+def _operator_before_number(text: str) -> bool:
+    """A need of fix_symbols: ``ge``/``le``/``geq``/``leq`` glued to a number (the other form of
+    ``_BEFORE_NUMBER_RE``, an operator between spaces, is :func:`_has_spaced_operator`)."""
+    return _GE_NUMBER_RE.search(text) is not None or _LE_NUMBER_RE.search(text) is not None
+
+
+_CIRC_OR_CDOT_RE = re.compile("c(?:irc|dot)")  # one scan for a literal first letter, not two substring tests
+
+
+def _has_circ_or_cdot(text: str) -> bool:
+    """A need of fix_greek and fix_symbols: ``circ`` or ``cdot`` anywhere (glued operators)."""
+    return _CIRC_OR_CDOT_RE.search(text) is not None
+
+
+def _space_at_an_end(text: str) -> bool:
+    """A need of fix_whitespace: a space that starts or ends the text (a newline is a need of its own)."""
+    return text[:1] == " " or text[-1:] == " "
 
 
 #: A need that any non-ASCII character meets (the rules for mojibake, ligatures, curly quotes…).
@@ -1019,26 +1261,28 @@ _ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 
 #: every renderer; spaces and NFC last.
 RULES: tuple[Rule, ...] = (
     Rule("html.entities", fix_html_entities, _entities_trigger, ("&",)),
-    Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, (NON_ASCII,)),
-    Rule("invisible", fix_invisible, _invisible_trigger, (NON_ASCII,)),
-    Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, NON_ASCII)),
-    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (NON_ASCII,)),
-    Rule("unicode.width", fix_width, _width_trigger, (NON_ASCII,)),
-    Rule("unicode.quotes", fix_quotes, _quotes_trigger, (NON_ASCII,)),
-    Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, ("x2", "x00")),
+    Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, (_MOJIBAKE_CHARS,)),
+    Rule("invisible", fix_invisible, _invisible_trigger, (_chars(_INVISIBLE_RE),)),
+    Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, _chars(_CONTROL_RE))),
+    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (_chars(_LIGATURE_RE),)),
+    Rule("unicode.width", fix_width, _width_trigger, (_chars(_WIDTH_RE),)),
+    Rule("unicode.quotes", fix_quotes, _quotes_trigger, (_chars(_CURLY_QUOTE_RE),)),
+    Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, (_numeric_debris_trigger,)),
     Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
     Rule("latex.math", fix_math, _math_trigger, ("$", "\\")),
     Rule("latex.escapes", fix_escapes, _escapes_trigger, ("\\",)),
     Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`")),
     Rule("latex.times", fix_times, _times_trigger, ("times",)),
     Rule("latex.arrows", fix_arrows, _arrows_trigger, ("arrow",)),
-    Rule("latex.greek", fix_greek, _greek_trigger),
-    Rule("latex.symbols", fix_symbols, _symbols_trigger),
+    Rule("latex.greek", fix_greek, _greek_trigger, ("_", "^", _has_circ_or_cdot, _has_spaced_operator)),
+    Rule("latex.symbols", fix_symbols, _symbols_trigger, (_has_circ_or_cdot, _has_spaced_operator,
+                                                          _operator_before_number)),
     Rule("links.debris", fix_link_debris, _links_trigger, ("{http",)),
     Rule("latex.commands", fix_commands, _commands_trigger, ("\\",)),
     Rule("latex.superscripts", fix_superscripts, _superscripts_trigger, ("^", "_{")),
     Rule("latex.braces", fix_braces, _braces_trigger, ("{",)),
-    Rule("whitespace", fix_whitespace, _whitespace_trigger),
+    Rule("whitespace", fix_whitespace, _whitespace_trigger,
+         ("  ", "\t", "\n", "\x0b", "\x0c", _chars(_ODD_SPACE_RE), _space_at_an_end)),
     Rule("unicode.nfc", fix_nfc, _nfc_trigger, (NON_ASCII,)),
 )
 

@@ -58,10 +58,12 @@ _OPEN, _CLOSE = "\ue000", "\ue001"
 
 _SUPERSCRIPT_CHARS = frozenset(SUPERSCRIPTS)
 _INNER_GROUP_RE = re.compile(f"([\\^_])\\s*{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
-_BRACED_SCRIPT_RE = re.compile(r"(?<![\\])([\^_])\{([^{}\n]*)\}")
+# The patterns start with the script mark and look behind it afterwards: the regex engine then scans for the
+# mark instead of trying every position.
+_BRACED_SCRIPT_RE = re.compile(r"([\^_])(?<!\\[\^_])\{([^{}\n]*)\}")
 # A bare exponent: a whole number (never split a decimal: x^0.82 stays), or one character.
 _BARE_SCRIPT_RE = re.compile(
-    r"(?<=[\w)\]|′°'\u00b2\u00b3\u00b9\u2070-\u207f])\^(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′'](?![\w]))"
+    r"\^(?<=[\w)\]|′°'\u00b2\u00b3\u00b9\u2070-\u207f]\^)(-?\d+(?![\d]|[.,]\d)|[A-Za-z+\-∘′'](?![\w]))"
 )
 
 def _script(op: str, content: str) -> str:

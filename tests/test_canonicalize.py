@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from dedup.canonical import _repair, canonicalize, canonicalize_with_repairs, dedup_key, needs_repair
 from dedup.chardata import STRIPPED_OPERATORS
+from dedup.fixes import RULES
 
 ROOT = Path(__file__).parent.parent
 CASES = ROOT / "tests" / "cases"
@@ -368,3 +369,18 @@ def test_latex_fragments_idempotent(text: str) -> None:
     assert canonicalize(once) == once
     assert dedup_key(once) == dedup_key(text)
     assert needs_repair(text) or _repair(text) == (text, ())
+
+
+# ------------------------------------------------------------------------------------- speed work, same outputs
+
+#: Outputs of canonicalize_with_repairs before the speed work of issue 11 (commit a23a56b), on a sample of the
+#: texts it was checked on (real abstracts and their stripped, $-less and mojibaked copies, prose, ftfy's and
+#: pylatexenc's cases, the seeds, real listings, generated records): every rule several times, short texts first.
+SPEED_GOLDEN: list[dict[str, Any]] = _load("canonicalize_outputs.json")
+
+
+def test_speed_work_changed_no_output() -> None:
+    wrong = [(case["input"], canonicalize_with_repairs(case["input"])) for case in SPEED_GOLDEN
+             if canonicalize_with_repairs(case["input"]) != (case["output"], tuple(case["repairs"]))]
+    assert not wrong, wrong[:3]
+    assert {name for case in SPEED_GOLDEN for name in case["repairs"]} == {rule.name for rule in RULES}
