@@ -157,6 +157,7 @@ def prepare_file(path: str, config: Config, spill: str, known_titles: KnownTitle
     with open(spill, "w", encoding="utf-8", newline="\n") as out:
         for rec in res.records:
             title, t_rep = canonicalize_with_repairs(rec.title)
+            title = " ".join(title.split())  # a title is one line: U+2028, U+2029, CR became line breaks
             cleaned = clean_abstract(rec.abstract)
             abstract, a_rep = canonicalize_with_repairs(cleaned.text) if cleaned.text else ("", ())
             body, cut = strip_ellipsis(abstract)

@@ -673,3 +673,19 @@ def test_help_texts_have_no_rst_markup():
     for cmd in ("run", "check", "read", "canonicalize", "explain"):
         out = dedup(cmd, "--help").stdout
         assert "``" not in out and ":func:" not in out, cmd
+
+
+def test_line_separators_never_split_a_corpus_title(tmp_path):
+    """U+2028, U+2029 and a lone CR inside a title line are not line breaks of the title."""
+    abstract = ABSTRACT
+    p = tmp_path / "cards.txt"
+    p.write_text(f"First Paper\u2028About Graphs And Things\n\n{abstract}\n\n"
+                 f"Second Paper About\u2029Spectral Things\rHere\n\n{abstract.replace('a', 'e')}\n", encoding="utf-8")
+    j = tmp_path / "t.jsonl"
+    j.write_text(json.dumps({"title": "Line\u2028Separated\u2029Title\rWith Breaks", "abstract": abstract}) + "\n")
+    out = tmp_path / "c.jsonl"
+    proc = dedup("run", str(p), str(j), "-o", str(out), "-q")
+    assert proc.returncode == 0, proc.stderr
+    titles = [json.loads(x)["title"] for x in out.read_text(encoding="utf-8").splitlines()]
+    assert titles and all("\n" not in t and "\r" not in t and "\u2028" not in t and "\u2029" not in t for t in titles)
+    assert "Line Separated Title With Breaks" in titles
