@@ -413,12 +413,14 @@ def parse_pairs(path: str, lines: Sequence[str]) -> Parsed:
     return _pair_up(path, items, "pairs")
 
 
-def parse_oneline(path: str, lines: Sequence[str], known_titles: KnownTitles | Iterable[str] = ()) -> Parsed:
-    """One paper per line: ``<upvotes or -> <title> <abstract> <N> authors · <date>``."""
+def parse_oneline(path: str, lines: Sequence[str], known_titles: KnownTitles | Iterable[str] = (),
+                  start: int = 0) -> Parsed:
+    """One paper per line: ``<upvotes or -> <title> <abstract> <N> authors · <date>``. ``start``: the file's
+    line index of ``lines[0]`` (a chunk of a big file is parsed on its own: a record is one line)."""
     known = known_titles if isinstance(known_titles, KnownTitles) else KnownTitles(known_titles)
     records: list[RawRecord] = []
     rejects: list[Reject] = []
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines, start):
         s = line.strip()
         if not s or s in FURNITURE:
             continue
@@ -581,11 +583,11 @@ def parse_jsonl_line(path: str, line_no: int, s: str) -> RawRecord | Reject:
                      quality=("invalid-metadata",) if invalid else (), **fields)
 
 
-def parse_jsonl(path: str, lines: Sequence[str]) -> Parsed:
-    """JSON Lines: one object per line with at least a ``title``."""
+def parse_jsonl(path: str, lines: Sequence[str], start: int = 0) -> Parsed:
+    """JSON Lines: one object per line with at least a ``title`` (``start``: as :func:`parse_oneline`)."""
     records: list[RawRecord] = []
     rejects: list[Reject] = []
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines, start):
         if not line.strip():
             continue
         got = parse_jsonl_line(path, i + 1, line)

@@ -17,9 +17,10 @@ import signal
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -28,12 +29,23 @@ from .errors import InputError, Interrupted, UsageError
 from .features import Features
 from .io import OutputLock, Staging, check_output, remove_stale_temps, write_error
 from .layouts import KnownTitles
-from .prepare import PREFIX_PERM, Prepared, prepare_file
-from .read import display_path, print_skipped, scan_inputs, sniff_layout
+from .prepare import PREFIX_PERM, Chunk, Prepared, assemble, prepare_records
+from .read import (
+    LINE_LAYOUTS,
+    FileResult,
+    check_records,
+    display_path,
+    parse_segment,
+    print_skipped,
+    read_lines,
+    scan_inputs,
+    sniff_layout,
+)
 from .records import Reject
 
 T = TypeVar("T")
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 #: Clusters per merge task.
 MERGE_CHUNK = 4000
@@ -68,15 +80,22 @@ class RunResult:
 _KNOWN: dict[str, KnownTitles] = {}  # per worker process: known titles by the file they were saved to
 
 
-def _known_titles(path: str | None) -> KnownTitles | None:
-    """Titles from the other dumps, loaded once per worker process from the file the main process wrote."""
+def _known_titles(path: Any) -> KnownTitles | None:
+    """Titles from the other dumps, loaded once per worker process: from the file the main process wrote
+    (local engine), or from Ray's object store (``path`` is then an object ref)."""
     if path is None:
         return None
-    if path not in _KNOWN:
-        with open(path, "rb") as fh:
-            _KNOWN.clear()
-            _KNOWN[path] = pickle.load(fh)
-    return _KNOWN[path]
+    key = path if isinstance(path, str) else f"ray:{path.hex()}"
+    if key not in _KNOWN:
+        _KNOWN.clear()
+        if isinstance(path, str):
+            with open(path, "rb") as fh:
+                _KNOWN[key] = pickle.load(fh)
+        else:
+            import ray
+
+            _KNOWN[key] = ray.get(path)
+    return _KNOWN[key]
 
 
 def _trim_memory() -> None:
@@ -90,16 +109,21 @@ def _trim_memory() -> None:
         pass
 
 
-def _prepare_task(task: tuple[str, Config, str, str | None, bool]) -> Prepared:
-    path, config, spill, known, skip_unreadable = task
-    try:
-        return prepare_file(path, config, spill, _known_titles(known))
-    except InputError as err:
-        if not skip_unreadable:
-            raise
-        return unreadable_part(path, err, config)
-    finally:
-        _trim_memory()
+#: Records (or, for one-record-per-line layouts, lines) per prepare task: small enough that one big dump
+#: keeps every worker busy, big enough that a task's overhead (pickling, a process hop) stays below 1%.
+CHUNK_RECORDS = 2000
+
+
+def _chunk_task(task: tuple[str, str, list[Any], int | None, Config, Any]) -> Chunk:
+    """Prepare one chunk of a file: lines of a one-record-per-line layout (parsed here, ``start`` is the
+    file's index of the first) or records the main process parsed (``start`` is None)."""
+    path, layout, payload, start, config, known = task
+    if start is None:
+        return prepare_records(path, layout, payload, config)
+    records, rejects = parse_segment(path, layout, payload, start, _known_titles(known) or ())
+    chunk = prepare_records(path, layout, records, config)
+    chunk.rejects = rejects
+    return chunk
 
 
 def unreadable_part(path: str, err: InputError, config: Config) -> Prepared:
@@ -218,6 +242,7 @@ class Engine:
         self.kind = kind
         self.workers = max(1, workers)
         self._pool: Any = None
+        self._remotes: dict[Any, Any] = {}
 
     def __enter__(self) -> Engine:
         return self
@@ -227,6 +252,40 @@ class Engine:
             self._pool.terminate()
             self._pool.join()
             self._pool = None
+
+    def start(self) -> None:
+        """Start the workers now (before any input is read), not at the first task."""
+        if self.kind == "ray":
+            self._ray()
+        elif self.workers > 1 and self._pool is None:
+            import multiprocessing as mp
+
+            self._pool = mp.get_context("fork").Pool(self.workers, initializer=_worker_init)
+
+    def submit(self, fn: Callable[[T], R], task: T) -> Handle[R]:
+        """Run ``fn(task)`` on a worker; the handle's ``get`` waits for the result."""
+        if self.kind == "ray":
+            ray = self._ray()
+            remote = self._remotes.get(fn)
+            if remote is None:
+                remote = self._remotes[fn] = ray.remote(fn)
+            return _RayHandle(remote.remote(task))
+        if self.workers == 1:
+            return _Done(fn, task)
+        self.start()
+        return self._pool.apply_async(fn, (task,))
+
+    def _ray(self) -> Any:
+        try:
+            import ray
+        except ImportError:
+            raise UsageError("the ray engine needs Ray", hint="pip install 'dedup[ray]'") from None
+        if not ray.is_initialized():
+            if os.environ.get("RAY_ADDRESS"):  # an existing cluster: its size is its own
+                ray.init(log_to_driver=False)
+            else:  # an embedded single-machine Ray, sized like the local pool
+                ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+        return ray
 
     def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
         if self.kind == "ray":
@@ -241,19 +300,46 @@ class Engine:
             yield from self._pool.imap(fn, tasks)
 
     def _ray_map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
-        try:
-            import ray
-        except ImportError:
-            raise UsageError("the ray engine needs Ray", hint="pip install 'dedup[ray]'") from None
-        if not ray.is_initialized():
-            if os.environ.get("RAY_ADDRESS"):  # an existing cluster: its size is its own
-                ray.init(log_to_driver=False)
-            else:  # an embedded single-machine Ray, sized like the local pool
-                ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
-        remote = ray.remote(fn)
-        refs = [remote.remote(t) for t in tasks]
-        for ref in refs:
-            yield ray.get(ref)
+        handles = [self.submit(fn, t) for t in tasks]
+        for h in handles:
+            yield h.get()
+
+
+class Handle(Protocol[R_co]):
+    """A submitted task (:meth:`Engine.submit`)."""
+
+    def get(self) -> R_co: ...
+
+    def ready(self) -> bool: ...
+
+
+class _Done(Generic[T, R]):
+    """A task run in-process when its result is asked for."""
+
+    def __init__(self, fn: Callable[[T], R], task: T) -> None:
+        self.fn, self.task = fn, task
+
+    def get(self) -> R:
+        return self.fn(self.task)
+
+    def ready(self) -> bool:
+        return True
+
+
+class _RayHandle(Generic[R]):
+    def __init__(self, ref: Any) -> None:
+        self.ref = ref
+
+    def get(self) -> R:
+        import ray
+
+        return ray.get(self.ref)
+
+    def ready(self) -> bool:
+        import ray
+
+        done, _ = ray.wait([self.ref], timeout=0)
+        return bool(done)
 
 
 def _progress(it: Iterable[T], total: int, desc: str, quiet: bool) -> Iterable[T]:
@@ -280,53 +366,141 @@ def _stage(desc: str, quiet: bool) -> Iterator[None]:
         bar.update(1)
 
 
-def _read_progress(results: Iterable[Prepared], files: Sequence[str], desc: str, quiet: bool) -> Iterator[Prepared]:
-    """The read stage's bar: it counts bytes of input (a big dump weighs what it holds, not one file among
-    many) and shows the records read so far. Terminal only, like :func:`_progress`."""
-    if quiet:
-        yield from results
-        return
-    from tqdm import tqdm
-
-    sizes = {}
-    for f in files:
-        try:
-            sizes[f] = os.path.getsize(f)
-        except OSError:
-            sizes[f] = 0
-    records = 0
-    with tqdm(total=sum(sizes.values()), desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False,
-              dynamic_ncols=True, disable=None) as bar:
-        for p in results:
-            records += len(p)
-            bar.set_postfix_str(f"{records:,} records", refresh=False)
-            bar.update(sizes.get(p.path, 0))
-            yield p
-
-
 # ---------------------------------------------------------------------------------------------- the run
+@dataclass
+class _FileWork:
+    """One file in the prepare stage: its chunks as they come back, in order."""
+
+    path: str
+    layout: str
+    rejects: list[Reject]
+    weight: float  # bytes of the file per chunk (the progress bar's unit)
+    chunks: list[Chunk] = field(default_factory=list)
+    expected: int | None = None  # chunks submitted, once all are
+
+
+class _ReadBar:
+    """The read stage's bar: bytes of input (a big dump weighs what it holds), moved chunk by chunk, with
+    the records read so far. Terminal only, like :func:`_progress`."""
+
+    def __init__(self, files: Sequence[str], desc: str, quiet: bool) -> None:
+        self.bar: Any = None
+        self.records = 0
+        if quiet:
+            return
+        from tqdm import tqdm
+
+        total = 0
+        for f in files:
+            with contextlib.suppress(OSError):
+                total += os.path.getsize(f)
+        self.bar = tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False,
+                        dynamic_ncols=True, disable=None)
+
+    def update(self, nbytes: float, records: int) -> None:
+        self.records += records
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{self.records:,} records", refresh=False)
+            self.bar.update(nbytes)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir: str,
                 quiet: bool = False, skip_unreadable: bool = False) -> list[Prepared]:
     """The per-file stage over all files, in file order; one-line dumps last, with the others' titles as
-    evidence for their title/abstract split."""
+    evidence for their title/abstract split.
+
+    The work is cut into chunks of :data:`CHUNK_RECORDS` records, so one big dump keeps every worker busy:
+    the main process reads and decodes each file; a one-record-per-line file (JSON Lines, one-line) goes to
+    the workers as runs of lines that they parse, any other layout is parsed here and goes as runs of
+    records. Workers canonicalize, key and sign their chunk and send back its spill rows, arrays and
+    signatures; the main process puts each file's chunks together in order (:func:`dedup.prepare.assemble`),
+    so a file's :class:`Prepared` is the same whatever the chunking.
+    """
+    engine.start()
     oneline = [f for f in files if sniff_layout(f) == "oneline"]
     is_oneline = set(oneline)
     first = [f for f in files if f not in is_oneline]
     spill = {f: os.path.join(spill_dir, f"spill-{i:05d}.jsonl") for i, f in enumerate(files)}
     prepared: dict[str, Prepared] = {}
-    tasks: list[tuple[str, Config, str, str | None, bool]] = [(f, config, spill[f], None, skip_unreadable)
-                                                               for f in first]
-    for p in _read_progress(engine.map(_prepare_task, tasks), first, "read+sign", quiet):
-        prepared[p.path] = p
-    if oneline:
-        known = os.path.join(spill_dir, "known-titles.pickle")
-        with open(known, "wb") as fh:
-            pickle.dump(KnownTitles(title for p in prepared.values() for title in p.titles), fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        tasks = [(f, config, spill[f], known, skip_unreadable) for f in oneline]
-        for p in _read_progress(engine.map(_prepare_task, tasks), oneline, "read+sign (one-line)", quiet):
-            prepared[p.path] = p
-        _KNOWN.clear()  # in-process runs (workers=1) loaded them here
+    window = max(4, 3 * engine.workers)
+    bar = _ReadBar(files, "read+sign", quiet)
+    pending: deque[tuple[_FileWork, Handle[Chunk]]] = deque()
+    work: dict[str, _FileWork] = {}
+
+    def finish(w: _FileWork) -> None:
+        rejects = w.rejects + [r for c in w.chunks for r in c.rejects]
+        try:
+            check_records(FileResult(w.path, w.layout, [], rejects), sum(len(c) for c in w.chunks))
+        except InputError as err:
+            if not skip_unreadable:
+                raise
+            prepared[w.path] = unreadable_part(w.path, err, config)
+            return
+        prepared[w.path] = assemble(w.path, w.layout, rejects, w.chunks, spill[w.path], config)
+        w.chunks = []
+
+    def collect(block: bool) -> None:
+        while pending and (block or len(pending) >= window or pending[0][1].ready()):
+            w, h = pending.popleft()
+            chunk = h.get()
+            w.chunks.append(chunk)
+            bar.update(w.weight, len(chunk))
+            if len(w.chunks) == w.expected:
+                finish(w)
+
+    def submit(paths: Sequence[str], known: Any) -> None:
+        for path in paths:
+            try:
+                layout, lines = read_lines(path)
+                if layout in LINE_LAYOUTS:
+                    payloads: list[Any] = [lines[i:i + CHUNK_RECORDS] for i in range(0, len(lines), CHUNK_RECORDS)]
+                    starts: list[int | None] = list(range(0, len(lines), CHUNK_RECORDS))
+                    rejects: list[Reject] = []
+                else:
+                    records, rejects = parse_segment(path, layout, lines)
+                    check_records(FileResult(path, layout, records, rejects))
+                    payloads = [records[i:i + CHUNK_RECORDS] for i in range(0, len(records), CHUNK_RECORDS)]
+                    starts = [None] * len(payloads)
+                del lines
+            except InputError as err:
+                if not skip_unreadable:
+                    raise
+                prepared[path] = unreadable_part(path, err, config)
+                continue
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                size = 0
+            w = work[path] = _FileWork(path, layout, rejects, size / max(1, len(payloads)))
+            for payload, start in zip(payloads, starts, strict=True):
+                pending.append((w, engine.submit(_chunk_task, (path, layout, payload, start, config, known))))
+                collect(block=False)
+            w.expected = len(payloads)
+            if len(w.chunks) == w.expected:
+                finish(w)
+
+    try:
+        submit(first, None)
+        collect(block=True)
+        if oneline:
+            titles = KnownTitles(title for f in first if f in prepared for title in prepared[f].titles)
+            if engine.kind == "ray":
+                import ray
+
+                known: Any = ray.put(titles)
+            else:
+                known = os.path.join(spill_dir, "known-titles.pickle")
+                with open(known, "wb") as fh:
+                    pickle.dump(titles, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            submit(oneline, known)
+            collect(block=True)
+            _KNOWN.clear()  # in-process runs (workers=1) loaded them here
+    finally:
+        bar.close()
     _trim_memory()
     return [prepared[f] for f in files]
 

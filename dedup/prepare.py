@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import orjson
 
 from .abstracts import KINDS, NOT_ABSTRACT, abstract_kind, clean_abstract, count_sentences
 from .canonical import canonicalize_with_repairs, key_of_canonical
@@ -142,85 +143,150 @@ def record_features(rec: RawRecord, title: str, abstract: str, kind: str, cut: b
     return values, strings
 
 
-def prepare_file(path: str, config: Config, spill: str, known_titles: KnownTitles | None = None) -> Prepared:
-    """Read, canonicalize, key and sign every record of one dump; spill the clean records to ``spill``."""
+@dataclass
+class Chunk:
+    """What a worker sends back for one chunk of a file's records: the spill rows as UTF-8 bytes (offsets
+    in ``arrays`` count from the chunk's first byte), the feature arrays and strings, the signature matrices
+    and the chunk's share of the report's repair counts. :func:`assemble` makes a file's chunks one
+    :class:`Prepared`."""
+
+    rows: bytes
+    arrays: dict[str, np.ndarray]
+    strings: dict[str, list[str]]
+    sig: np.ndarray
+    pre: np.ndarray
+    titles: list[str] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    repair_counts: Counter[str] = field(default_factory=Counter)
+    repair_examples: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.arrays["lines"])
+
+
+def _dumps_row(row: list[Any]) -> bytes:
+    """A spill row as one line of JSON (orjson; the stdlib for what orjson refuses: integers beyond 64 bits,
+    lone surrogates)."""
+    try:
+        return orjson.dumps(row) + b"\n"
+    except (orjson.JSONEncodeError, TypeError):
+        return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
+
+
+def prepare_records(path: str, layout: str, records: Sequence[RawRecord], config: Config) -> Chunk:
+    """Canonicalize, key and sign ``records`` (a run of one file's records, in order)."""
     from .metadata import arxiv_from_text
     from .signatures import prefix_signatures, signatures
 
-    res = read_file(path, known_titles or ())
     akeys: list[str] = []
     builder = FeatureBuilder()
     repair_counts: Counter[str] = Counter()
     examples: dict[str, list[dict[str, Any]]] = {}
     titles: list[str] = []
+    rows: list[bytes] = []
     pos = 0
-    with open(spill, "w", encoding="utf-8", newline="\n") as out:
-        for rec in res.records:
-            title, t_rep = canonicalize_with_repairs(rec.title)
-            cleaned = clean_abstract(rec.abstract)
-            abstract, a_rep = canonicalize_with_repairs(cleaned.text) if cleaned.text else ("", ())
-            body, cut = strip_ellipsis(abstract)
-            cut = cut or cleaned.cut
-            kind = abstract_kind(body, title)
-            akey = key_of_canonical(body) if kind not in NOT_ABSTRACT else ""
-            if cut:  # the cut may fall inside a word: its last token is not evidence
-                akey = akey.rsplit(" ", 1)[0] if " " in akey else akey
-            names = rec.author_names or tuple(cleaned.names)
-            arxiv = rec.arxiv_id or cleaned.arxiv_id or (arxiv_from_text(abstract) if kind == "links" else None)
-            repairs = sorted(set(rec.repairs) | set(t_rep) | set(a_rep) | set(cleaned.repairs))
-            quality = list(rec.quality)
-            if rec.split_confidence < SPLIT_CONFIDENCE:
-                quality.append("uncertain-split")
-            if kind == "none":
-                quality.append("no-abstract")
-            elif kind in NOT_ABSTRACT:
-                quality.append("not-abstract")
-            elif len(abstract) < SHORT_ABSTRACT:
-                quality.append("short-abstract")
-            if cut:
-                quality.append("truncated")
-            for name, before, after, fld in ((r, rec.title, title, "title") for r in t_rep):
-                _count_example(repair_counts, examples, name, before, after, fld, path, rec.source.line)
-            for name in [*a_rep, *cleaned.repairs]:
-                _count_example(repair_counts, examples, name, rec.abstract, abstract, "abstract", path,
-                               rec.source.line)
-            for name in rec.repairs:  # the reader's own repairs (page furniture glued to the title)
-                _count_example(repair_counts, examples, name, "[page furniture]" + rec.title, title, "title",
-                               path, rec.source.line)
-            bib = {k: v for k in BIB_FIELDS if (v := getattr(rec, k)) not in (None, (), {}, "")}
-            if names and "author_names" not in bib:
-                bib["author_names"] = list(names)
-            if arxiv and "arxiv_id" not in bib:
-                bib["arxiv_id"] = arxiv
-            if "author_names" in bib:
-                bib["author_names"] = list(bib["author_names"])
-            authors = rec.authors if rec.authors is not None else (len(names) or None)
-            row = [title, abstract, rec.source.file, rec.source.line, rec.source.layout, authors, rec.date,
-                   rec.upvotes, rec.organization, repairs, sorted(quality), list(t_rep), kind, bib]
-            line = json.dumps(row, ensure_ascii=False) + "\n"
-            out.write(line)
-            values, strings = record_features(rec, title, body, kind, cut, arxiv, names)
-            head = akey.split(" ", OPENING_WORDS)[:OPENING_WORDS]
-            values.update(offsets=pos, akey=key_hash(akey), alen=len(body), nrep=len(repairs),
-                          head=key_hash(" ".join(head)) if len(head) == OPENING_WORDS else 0,
-                          sentences=min(count_sentences(body), 32767))
-            builder.add(values, strings)
-            pos += len(line.encode("utf-8"))
-            akeys.append(akey)
-            if res.layout != "oneline":
-                titles.append(rec.title)  # raw: one-line bodies are matched before any repair
+    for rec in records:
+        title, t_rep = canonicalize_with_repairs(rec.title)
+        cleaned = clean_abstract(rec.abstract)
+        abstract, a_rep = canonicalize_with_repairs(cleaned.text) if cleaned.text else ("", ())
+        body, cut = strip_ellipsis(abstract)
+        cut = cut or cleaned.cut
+        kind = abstract_kind(body, title)
+        akey = key_of_canonical(body) if kind not in NOT_ABSTRACT else ""
+        if cut:  # the cut may fall inside a word: its last token is not evidence
+            akey = akey.rsplit(" ", 1)[0] if " " in akey else akey
+        names = rec.author_names or tuple(cleaned.names)
+        arxiv = rec.arxiv_id or cleaned.arxiv_id or (arxiv_from_text(abstract) if kind == "links" else None)
+        repairs = sorted(set(rec.repairs) | set(t_rep) | set(a_rep) | set(cleaned.repairs))
+        quality = list(rec.quality)
+        if rec.split_confidence < SPLIT_CONFIDENCE:
+            quality.append("uncertain-split")
+        if kind == "none":
+            quality.append("no-abstract")
+        elif kind in NOT_ABSTRACT:
+            quality.append("not-abstract")
+        elif len(abstract) < SHORT_ABSTRACT:
+            quality.append("short-abstract")
+        if cut:
+            quality.append("truncated")
+        for name, before, after, fld in ((r, rec.title, title, "title") for r in t_rep):
+            _count_example(repair_counts, examples, name, before, after, fld, path, rec.source.line)
+        for name in [*a_rep, *cleaned.repairs]:
+            _count_example(repair_counts, examples, name, rec.abstract, abstract, "abstract", path,
+                           rec.source.line)
+        for name in rec.repairs:  # the reader's own repairs (page furniture glued to the title)
+            _count_example(repair_counts, examples, name, "[page furniture]" + rec.title, title, "title",
+                           path, rec.source.line)
+        bib = {k: v for k in BIB_FIELDS if (v := getattr(rec, k)) not in (None, (), {}, "")}
+        if names and "author_names" not in bib:
+            bib["author_names"] = list(names)
+        if arxiv and "arxiv_id" not in bib:
+            bib["arxiv_id"] = arxiv
+        if "author_names" in bib:
+            bib["author_names"] = list(bib["author_names"])
+        authors = rec.authors if rec.authors is not None else (len(names) or None)
+        row = [title, abstract, rec.source.file, rec.source.line, rec.source.layout, authors, rec.date,
+               rec.upvotes, rec.organization, repairs, sorted(quality), list(t_rep), kind, bib]
+        line = _dumps_row(row)
+        rows.append(line)
+        values, strings = record_features(rec, title, body, kind, cut, arxiv, names)
+        head = akey.split(" ", OPENING_WORDS)[:OPENING_WORDS]
+        values.update(offsets=pos, akey=key_hash(akey), alen=len(body), nrep=len(repairs),
+                      head=key_hash(" ".join(head)) if len(head) == OPENING_WORDS else 0,
+                      sentences=min(count_sentences(body), 32767))
+        builder.add(values, strings)
+        pos += len(line)
+        akeys.append(akey)
+        if layout != "oneline":
+            titles.append(rec.title)  # raw: one-line bodies are matched before any repair
     sig, counts = signatures(akeys, num_perm=config.num_perm, ngram=config.ngram, seed=config.seed)
     pre, _ = prefix_signatures(akeys, words=PREFIX_WORDS, num_perm=PREFIX_PERM, ngram=config.ngram,
                                seed=config.seed + 1)
-    # the signatures go to disk beside the spill: the main process copies them straight into its big
-    # matrix, so they are never held twice nor pickled through a pipe
-    np.save(f"{spill}.sig.npy", sig)
-    np.save(f"{spill}.pre.npy", pre)
     arrays = builder.arrays()
     arrays["counts"] = counts.astype(np.int64)
-    return Prepared(path=path, layout=res.layout, rejects=res.rejects, spill=spill, arrays=arrays,
-                    strings=builder.strings, titles=titles, repair_counts=repair_counts,
-                    repair_examples=examples)
+    return Chunk(rows=b"".join(rows), arrays=arrays, strings=builder.strings, sig=sig, pre=pre, titles=titles,
+                 repair_counts=repair_counts, repair_examples=examples)
+
+
+def assemble(path: str, layout: str, rejects: list[Reject], chunks: Sequence[Chunk], spill: str,
+             config: Config) -> Prepared:
+    """One file's :class:`Prepared` from its chunks in order: the rows written to ``spill`` (offsets made
+    file-wide), the signature matrices saved beside it (the main process copies them straight into its big
+    matrix, so they are never held twice), the arrays concatenated and the repair examples cut to the
+    first :data:`REPAIR_EXAMPLES` of the file, as one pass over the whole file would keep."""
+    from .features import ARRAYS, STRINGS
+
+    base = 0
+    offsets = []
+    with open(spill, "wb") as out:
+        for c in chunks:
+            out.write(c.rows)
+            offsets.append(c.arrays["offsets"] + base)
+            base += len(c.rows)
+    arrays = {k: np.concatenate([c.arrays[k] for c in chunks]) if chunks else np.zeros(0, dtype)
+              for k, dtype in ARRAYS.items()}
+    arrays["offsets"] = np.concatenate(offsets) if chunks else np.zeros(0, np.int64)
+    strings = {k: [s for c in chunks for s in c.strings[k]] for k in STRINGS}
+    for name, width in (("sig", config.num_perm), ("pre", PREFIX_PERM)):
+        mats = [getattr(c, name) for c in chunks]
+        np.save(f"{spill}.{name}.npy", np.concatenate(mats) if mats else np.zeros((0, width), np.uint32))
+    counts: Counter[str] = Counter()
+    examples: dict[str, list[dict[str, Any]]] = {}
+    for c in chunks:
+        counts.update(c.repair_counts)
+        for name, got in c.repair_examples.items():
+            keep = examples.setdefault(name, [])
+            keep.extend(got[: REPAIR_EXAMPLES - len(keep)])
+    return Prepared(path=path, layout=layout, rejects=rejects, spill=spill, arrays=arrays, strings=strings,
+                    titles=[t for c in chunks for t in c.titles], repair_counts=counts, repair_examples=examples)
+
+
+def prepare_file(path: str, config: Config, spill: str, known_titles: KnownTitles | None = None) -> Prepared:
+    """Read, canonicalize, key and sign every record of one dump; spill the clean records to ``spill``
+    (in-process, one chunk: what :func:`dedup.pipeline.prepare_all` does in chunks over workers)."""
+    res = read_file(path, known_titles or ())
+    chunk = prepare_records(path, res.layout, res.records, config)
+    return assemble(path, res.layout, res.rejects, [chunk], spill, config)
 
 
 def _count_example(counts: Counter[str], examples: dict[str, list[dict[str, Any]]], name: str, before: str,
