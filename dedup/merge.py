@@ -88,10 +88,14 @@ def cluster_ids(labels: np.ndarray, tkey: np.ndarray, cluster_labels: np.ndarray
     return ids
 
 
-def read_rows(refs: Sequence[tuple[str, int]], handles: dict[str, Any]) -> list[Row]:
-    """Spill rows by (spill path, byte offset), as dicts."""
+def read_rows(refs: Sequence[tuple[str, int] | bytes], handles: dict[str, Any]) -> list[Row]:
+    """Spill rows by (spill path, byte offset), or given as their bytes, as dicts."""
     rows = []
-    for path, offset in refs:
+    for ref in refs:
+        if isinstance(ref, bytes):
+            rows.append(parse_row(ref))
+            continue
+        path, offset = ref
         fh = handles.get(path)
         if fh is None:
             fh = handles[path] = open(path, "rb")  # noqa: SIM115 - closed by the caller

@@ -187,15 +187,21 @@ def _worker_init() -> None:
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
-MergeOut = tuple[str, list[dict[str, Any]], dict[str, list[str]], list[tuple[int, int]]]
+#: A merge task's corpus share: a file the worker wrote (local engine) or the bytes themselves (Ray: they
+#: travel through the object store), with its size and SHA-256.
+Part = tuple[str | bytes, int, str]
+MergeOut = tuple[Part, list[dict[str, Any]], dict[str, list[str]], list[tuple[int, int]]]
+MergeTask = tuple[list[tuple[str, list[Any], list[int], int, bool, int]], str | None]
 
 
-def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], list[int], int, bool, int]]]) -> MergeOut:
-    """Merge a chunk of clusters: their corpus lines, report entries, the ids behind each quality flag, and
-    (cluster position, record index) of each cluster whose chosen copy the merge changed."""
+def _merge_task(task: MergeTask) -> MergeOut:
+    """Merge a chunk of clusters: their corpus lines (written to ``part`` as UTF-8 bytes, or returned as
+    bytes when ``part`` is None), report entries, the ids behind each quality flag, and (cluster position,
+    record index) of each cluster whose chosen copy the merge changed. A cluster's rows are spill refs
+    (path, offset) or, on Ray, the rows' bytes."""
     from .merge import dumps_record, merge_cluster, read_rows
 
-    (clusters,) = task
+    clusters, part = task
     out: list[str] = []
     entries: list[dict[str, Any]] = []
     flags: dict[str, list[str]] = {}
@@ -225,7 +231,29 @@ def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], list[int], in
     finally:
         for fh in handles.values():
             fh.close()
-    return "".join(out), entries, flags, chosen
+    data = "".join(out).encode("utf-8")
+    share: Part = (data if part is None else part, len(data), hashlib.sha256(data).hexdigest())
+    if part is not None:
+        with open(part, "wb") as fh:
+            fh.write(data)
+    return share, entries, flags, chosen
+
+
+def _copy_part(part: Part, out: Any, digest: Any) -> int:
+    """Append one merge task's share of the corpus to ``out`` and to ``digest``; check its size and hash;
+    remove its file. Returns the bytes copied."""
+    where, size, sha = part
+    if isinstance(where, bytes):
+        data = where
+    else:
+        with open(where, "rb") as fh:
+            data = fh.read()
+        os.unlink(where)
+    if len(data) != size or hashlib.sha256(data).hexdigest() != sha:
+        raise RuntimeError(f"a merge task's share of the corpus changed on its way ({len(data)} bytes, {size} sent)")
+    digest.update(data)
+    out.write(data)
+    return size
 
 
 class Engine:
@@ -287,22 +315,18 @@ class Engine:
                 ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
         return ray
 
-    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
-        if self.kind == "ray":
-            yield from self._ray_map(fn, tasks)
-        elif self.workers == 1 or len(tasks) <= 1:
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """``fn`` over ``tasks`` (consumed lazily, a few ahead of the results), results in task order."""
+        if self.kind == "local" and self.workers == 1:
             yield from map(fn, tasks)
-        else:
-            if self._pool is None:
-                import multiprocessing as mp
-
-                self._pool = mp.get_context("fork").Pool(self.workers, initializer=_worker_init)
-            yield from self._pool.imap(fn, tasks)
-
-    def _ray_map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
-        handles = [self.submit(fn, t) for t in tasks]
-        for h in handles:
-            yield h.get()
+            return
+        pending: deque[Handle[R]] = deque()
+        for t in tasks:
+            pending.append(self.submit(fn, t))
+            while len(pending) > 2 * self.workers or (len(pending) > 1 and pending[0].ready()):
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 class Handle(Protocol[R_co]):
@@ -571,7 +595,9 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         cl_labels, reps = choose_representatives(labels, cat["kind"], cat["truncated"], cat["alen"], cat["nrep"])
         ids = cluster_ids(labels, cat["tkey"], cl_labels, reps, cat["akey"])
         ranked = _weakest(clusters, cl_labels, ids)
-        tasks = _merge_tasks(labels, cl_labels, reps, ids, cat, parts, set(ranked[:REPORT_TEXT_CLUSTERS]))
+        tasks = _merge_tasks(labels, cl_labels, reps, ids, cat, parts, set(ranked[:REPORT_TEXT_CLUSTERS]),
+                             None if config.engine == "ray" else tmp)
+        n_tasks = -(-len(ids) // MERGE_CHUNK)
         listed = set(ranked[:MAX_CLUSTER_ROWS])
         edge_index = EdgeIndex(clusters, [p.path for p in parts], cat["file"], cat["lines"])
         html_clusters: list[dict[str, Any]] = []
@@ -579,17 +605,14 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         digest = hashlib.sha256()
         size = n_clusters = 0
         fragment = os.path.join(tmp, "clusters.json")
-        out = staging.open(output)
+        out = staging.open(output, "wb")
         with open(fragment, "w", encoding="utf-8") as frag:
-            for text, got, flags, chosen in _progress(engine.map(_merge_task, tasks), len(tasks), "merge+write",
-                                                      quiet):
+            for share, got, flags, chosen in _progress(engine.map(_merge_task, tasks), n_tasks, "merge+write",
+                                                       quiet):
                 for pos, index in chosen:  # the merge may prefer another copy among near-equal ones
                     reps[pos] = index
-                data = text.encode("utf-8")
-                digest.update(data)
-                size += len(data)
                 try:
-                    out.write(text)
+                    size += _copy_part(share, out, digest)
                 except OSError as exc:
                     raise write_error(exc, output) from None
                 for e in got:  # clusters stream to the report in id order; only the listed ones stay
@@ -687,8 +710,12 @@ class EdgeIndex:
 
 
 def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, ids: list[str],
-                 cat: dict[str, np.ndarray], parts: Sequence[Prepared], with_text: set[int]) -> list[Any]:
-    """Clusters in id order, cut into chunks; each cluster as (id, spill refs, chosen position, with text)."""
+                 cat: dict[str, np.ndarray], parts: Sequence[Prepared], with_text: set[int],
+                 tmp: str | None) -> Iterator[MergeTask]:
+    """Clusters in id order, cut into chunks; each cluster as (id, rows, chosen position, with text). A
+    cluster's rows are spill refs (path, offset) and its chunk's corpus share goes to a file in ``tmp``; with
+    ``tmp`` None (Ray: a worker on another node sees none of this machine's files) the rows are their bytes,
+    read here, and the share comes back as bytes through the object store."""
     order = np.argsort(labels, kind="stable")
     sl = labels[order]
     starts = np.searchsorted(sl, cl_labels, side="left")
@@ -696,19 +723,34 @@ def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, id
     spills = [p.spill for p in parts]
     file_idx, offsets = cat["file"], cat["offsets"]
     by_id = sorted(range(len(ids)), key=ids.__getitem__)
-    tasks: list[Any] = []
+    handles: dict[str, Any] = {}
+
+    def row(path: str, offset: int) -> bytes:
+        fh = handles.get(path)
+        if fh is None:
+            fh = handles[path] = open(path, "rb")  # noqa: SIM115 - closed below
+        fh.seek(offset)
+        return fh.readline()
+
     chunk: list[Any] = []
-    for c in by_id:
-        members = order[starts[c]:ends[c]]
-        refs = [(spills[file_idx[m]], int(offsets[m])) for m in members.tolist()]
-        rep_pos = int(np.flatnonzero(members == reps[c])[0])
-        chunk.append((ids[c], refs, members.tolist(), rep_pos, c in with_text, c))
-        if len(chunk) >= MERGE_CHUNK:
-            tasks.append((chunk,))
-            chunk = []
-    if chunk:
-        tasks.append((chunk,))
-    return tasks
+    n = 0
+    try:
+        for c in by_id:
+            members = order[starts[c]:ends[c]]
+            if tmp is None:
+                refs: list[Any] = [row(spills[file_idx[m]], int(offsets[m])) for m in members.tolist()]
+            else:
+                refs = [(spills[file_idx[m]], int(offsets[m])) for m in members.tolist()]
+            rep_pos = int(np.flatnonzero(members == reps[c])[0])
+            chunk.append((ids[c], refs, members.tolist(), rep_pos, c in with_text, c))
+            if len(chunk) >= MERGE_CHUNK:
+                yield chunk, None if tmp is None else os.path.join(tmp, f"corpus-{n:06d}.part")
+                chunk, n = [], n + 1
+        if chunk:
+            yield chunk, None if tmp is None else os.path.join(tmp, f"corpus-{n:06d}.part")
+    finally:
+        for fh in handles.values():
+            fh.close()
 
 
 def _write_timings(staging: Staging, path: str, timings: dict[str, float], workers: int, engine: str) -> None:
