@@ -208,23 +208,37 @@ class KnownTitles:
 
     def __init__(self, titles: Iterable[str] = ()) -> None:
         self._by_prefix: dict[tuple[str, ...], list[str]] = {}
+        self._all: set[str] = set()
+        self._longest: dict[tuple[str, ...], int] = {}
         for t in titles:
             self.add(t)
 
     def add(self, title: str) -> None:
         folded = " ".join(title.split()).casefold()
         words = tuple(folded.split()[: self.PREFIX])
-        if len(folded.split()) >= self.PREFIX and folded not in self._by_prefix.get(words, ()):
+        if len(words) >= self.PREFIX and folded not in self._all:
+            self._all.add(folded)
             self._by_prefix.setdefault(words, []).append(folded)
+            self._longest[words] = max(self._longest.get(words, 0), len(folded))
 
     def match(self, body: str) -> str:
         """The longest known title that ``body`` starts with (followed by more text), or ``""``."""
         folded = " ".join(body.split()).casefold()
-        best = ""
-        for t in self._by_prefix.get(tuple(folded.split()[: self.PREFIX]), ()):
-            if len(t) > len(best) and folded.startswith(t + " "):
-                best = t
-        return best
+        words = tuple(folded.split()[: self.PREFIX])
+        bucket = self._by_prefix.get(words, ())
+        if len(bucket) <= 16:  # the usual case: a few titles open with these words
+            best = ""
+            for t in bucket:
+                if len(t) > len(best) and folded.startswith(t + " "):
+                    best = t
+            return best
+        # many titles open alike ("a survey of ..."): the body's own word ends, longest first, as set lookups
+        end = folded.rfind(" ", 0, self._longest[words] + 1)
+        while end > 0:
+            if folded[:end] in self._all:
+                return folded[:end]
+            end = folded.rfind(" ", 0, end)
+        return ""
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_prefix.values())
