@@ -29,7 +29,7 @@ from .errors import InputError, Interrupted, UsageError
 from .features import Features
 from .io import OutputLock, Staging, check_output, remove_stale_temps, write_error
 from .layouts import KnownTitles
-from .prepare import PREFIX_PERM, Chunk, Prepared, assemble, prepare_records
+from .prepare import PREFIX_PERM, Assembler, Chunk, Prepared, prepare_records
 from .read import (
     LINE_LAYOUTS,
     FileResult,
@@ -399,7 +399,8 @@ class _FileWork:
     layout: str
     rejects: list[Reject]
     weight: float  # bytes of the file per chunk (the progress bar's unit)
-    chunks: list[Chunk] = field(default_factory=list)
+    asm: Assembler
+    got: int = 0  # chunks back
     expected: int | None = None  # chunks submitted, once all are
 
 
@@ -456,24 +457,23 @@ def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir:
     work: dict[str, _FileWork] = {}
 
     def finish(w: _FileWork) -> None:
-        rejects = w.rejects + [r for c in w.chunks for r in c.rejects]
+        part = w.asm.finish(w.rejects)
         try:
-            check_records(FileResult(w.path, w.layout, [], rejects), sum(len(c) for c in w.chunks))
+            check_records(FileResult(w.path, w.layout, [], part.rejects), len(part))
         except InputError as err:
             if not skip_unreadable:
                 raise
-            prepared[w.path] = unreadable_part(w.path, err, config)
-            return
-        prepared[w.path] = assemble(w.path, w.layout, rejects, w.chunks, spill[w.path], config)
-        w.chunks = []
+            part = unreadable_part(w.path, err, config)
+        prepared[w.path] = part
 
     def collect(block: bool) -> None:
         while pending and (block or len(pending) >= window or pending[0][1].ready()):
             w, h = pending.popleft()
             chunk = h.get()
-            w.chunks.append(chunk)
+            w.asm.add(chunk)
+            w.got += 1
             bar.update(w.weight, len(chunk))
-            if len(w.chunks) == w.expected:
+            if w.got == w.expected:
                 finish(w)
 
     def submit(paths: Sequence[str], known: Any) -> None:
@@ -499,12 +499,13 @@ def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir:
                 size = os.path.getsize(path)
             except OSError:
                 size = 0
-            w = work[path] = _FileWork(path, layout, rejects, size / max(1, len(payloads)))
+            w = work[path] = _FileWork(path, layout, rejects, size / max(1, len(payloads)),
+                                       Assembler(path, layout, spill[path], config))
             for payload, start in zip(payloads, starts, strict=True):
                 pending.append((w, engine.submit(_chunk_task, (path, layout, payload, start, config, known))))
                 collect(block=False)
             w.expected = len(payloads)
-            if len(w.chunks) == w.expected:
+            if w.got == w.expected:
                 finish(w)
 
     try:
@@ -525,6 +526,8 @@ def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir:
             _KNOWN.clear()  # in-process runs (workers=1) loaded them here
     finally:
         bar.close()
+        for w in work.values():
+            w.asm.close()
     _trim_memory()
     return [prepared[f] for f in files]
 

@@ -8,6 +8,7 @@ whatever the corpus size; the merge stage reads records back from the spill by o
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -248,37 +249,82 @@ def prepare_records(path: str, layout: str, records: Sequence[RawRecord], config
                  repair_counts=repair_counts, repair_examples=examples)
 
 
+class Assembler:
+    """One file's :class:`Prepared` from its chunks, fed in order as they come back: the rows are appended to
+    ``spill`` at once (offsets made file-wide) and the signature rows to raw files beside it, so a big file
+    is never held whole; :meth:`finish` saves the matrices as ``.npy`` (copied file to file through memory
+    maps; the main process later copies them straight into its big matrix) and cuts the repair examples to
+    the first :data:`REPAIR_EXAMPLES` of the file, as one pass over the whole file keeps."""
+
+    def __init__(self, path: str, layout: str, spill: str, config: Config) -> None:
+        self.path, self.layout, self.spill, self.config = path, layout, spill, config
+        self.out = open(spill, "wb")  # noqa: SIM115 - closed by finish() or close()
+        self.raw = {name: open(f"{spill}.{name}.raw", "wb") for name in ("sig", "pre")}  # noqa: SIM115
+        self.base = 0
+        self.n = 0
+        self.arrays: list[dict[str, np.ndarray]] = []
+        self.strings: list[dict[str, list[str]]] = []
+        self.titles: list[str] = []
+        self.rejects: list[Reject] = []
+        self.counts: Counter[str] = Counter()
+        self.examples: dict[str, list[dict[str, Any]]] = {}
+
+    def add(self, c: Chunk) -> None:
+        self.out.write(c.rows)
+        arrays = dict(c.arrays)
+        arrays["offsets"] = c.arrays["offsets"] + self.base
+        self.base += len(c.rows)
+        self.n += len(c)
+        self.arrays.append(arrays)
+        self.strings.append(c.strings)
+        for name, fh in self.raw.items():
+            fh.write(np.ascontiguousarray(getattr(c, name), dtype=np.uint32).tobytes())
+        self.titles.extend(c.titles)
+        self.rejects.extend(c.rejects)
+        self.counts.update(c.repair_counts)
+        for name, got in c.repair_examples.items():
+            keep = self.examples.setdefault(name, [])
+            keep.extend(got[: REPAIR_EXAMPLES - len(keep)])
+
+    def close(self) -> None:
+        self.out.close()
+        for fh in self.raw.values():
+            fh.close()
+
+    def finish(self, rejects: list[Reject]) -> Prepared:
+        """The file's :class:`Prepared`; ``rejects`` (the reader's) go before the chunks' own."""
+        from .features import ARRAYS, STRINGS
+
+        self.close()
+        for name, width in (("sig", self.config.num_perm), ("pre", PREFIX_PERM)):
+            raw = f"{self.spill}.{name}.raw"
+            mat = np.lib.format.open_memmap(f"{self.spill}.{name}.npy", mode="w+", dtype=np.uint32,
+                                            shape=(self.n, width))
+            if self.n:
+                mat[:] = np.memmap(raw, dtype=np.uint32, mode="r", shape=(self.n, width))
+            mat.flush()
+            del mat
+            os.unlink(raw)
+        arrays = {k: np.concatenate([a[k] for a in self.arrays]) if self.arrays else np.zeros(0, dtype)
+                  for k, dtype in ARRAYS.items()}
+        strings = {k: [x for st in self.strings for x in st[k]] for k in STRINGS}
+        self.arrays, self.strings = [], []
+        return Prepared(path=self.path, layout=self.layout, rejects=rejects + self.rejects, spill=self.spill,
+                        arrays=arrays, strings=strings, titles=self.titles, repair_counts=self.counts,
+                        repair_examples=self.examples)
+
+
 def assemble(path: str, layout: str, rejects: list[Reject], chunks: Sequence[Chunk], spill: str,
              config: Config) -> Prepared:
-    """One file's :class:`Prepared` from its chunks in order: the rows written to ``spill`` (offsets made
-    file-wide), the signature matrices saved beside it (the main process copies them straight into its big
-    matrix, so they are never held twice), the arrays concatenated and the repair examples cut to the
-    first :data:`REPAIR_EXAMPLES` of the file, as one pass over the whole file would keep."""
-    from .features import ARRAYS, STRINGS
-
-    base = 0
-    offsets = []
-    with open(spill, "wb") as out:
+    """One file's :class:`Prepared` from all its chunks in order (see :class:`Assembler`)."""
+    asm = Assembler(path, layout, spill, config)
+    try:
         for c in chunks:
-            out.write(c.rows)
-            offsets.append(c.arrays["offsets"] + base)
-            base += len(c.rows)
-    arrays = {k: np.concatenate([c.arrays[k] for c in chunks]) if chunks else np.zeros(0, dtype)
-              for k, dtype in ARRAYS.items()}
-    arrays["offsets"] = np.concatenate(offsets) if chunks else np.zeros(0, np.int64)
-    strings = {k: [s for c in chunks for s in c.strings[k]] for k in STRINGS}
-    for name, width in (("sig", config.num_perm), ("pre", PREFIX_PERM)):
-        mats = [getattr(c, name) for c in chunks]
-        np.save(f"{spill}.{name}.npy", np.concatenate(mats) if mats else np.zeros((0, width), np.uint32))
-    counts: Counter[str] = Counter()
-    examples: dict[str, list[dict[str, Any]]] = {}
-    for c in chunks:
-        counts.update(c.repair_counts)
-        for name, got in c.repair_examples.items():
-            keep = examples.setdefault(name, [])
-            keep.extend(got[: REPAIR_EXAMPLES - len(keep)])
-    return Prepared(path=path, layout=layout, rejects=rejects, spill=spill, arrays=arrays, strings=strings,
-                    titles=[t for c in chunks for t in c.titles], repair_counts=counts, repair_examples=examples)
+            asm.add(c)
+    except BaseException:
+        asm.close()
+        raise
+    return asm.finish(rejects)
 
 
 def prepare_file(path: str, config: Config, spill: str, known_titles: KnownTitles | None = None) -> Prepared:
