@@ -208,23 +208,37 @@ class KnownTitles:
 
     def __init__(self, titles: Iterable[str] = ()) -> None:
         self._by_prefix: dict[tuple[str, ...], list[str]] = {}
+        self._all: set[str] = set()
+        self._longest: dict[tuple[str, ...], int] = {}
         for t in titles:
             self.add(t)
 
     def add(self, title: str) -> None:
         folded = " ".join(title.split()).casefold()
         words = tuple(folded.split()[: self.PREFIX])
-        if len(folded.split()) >= self.PREFIX and folded not in self._by_prefix.get(words, ()):
+        if len(words) >= self.PREFIX and folded not in self._all:
+            self._all.add(folded)
             self._by_prefix.setdefault(words, []).append(folded)
+            self._longest[words] = max(self._longest.get(words, 0), len(folded))
 
     def match(self, body: str) -> str:
         """The longest known title that ``body`` starts with (followed by more text), or ``""``."""
         folded = " ".join(body.split()).casefold()
-        best = ""
-        for t in self._by_prefix.get(tuple(folded.split()[: self.PREFIX]), ()):
-            if len(t) > len(best) and folded.startswith(t + " "):
-                best = t
-        return best
+        words = tuple(folded.split()[: self.PREFIX])
+        bucket = self._by_prefix.get(words, ())
+        if len(bucket) <= 16:  # the usual case: a few titles open with these words
+            best = ""
+            for t in bucket:
+                if len(t) > len(best) and folded.startswith(t + " "):
+                    best = t
+            return best
+        # many titles open alike ("a survey of ..."): the body's own word ends, longest first, as set lookups
+        end = folded.rfind(" ", 0, self._longest[words] + 1)
+        while end > 0:
+            if folded[:end] in self._all:
+                return folded[:end]
+            end = folded.rfind(" ", 0, end)
+        return ""
 
     def __len__(self) -> int:
         return sum(len(v) for v in self._by_prefix.values())
@@ -413,12 +427,14 @@ def parse_pairs(path: str, lines: Sequence[str]) -> Parsed:
     return _pair_up(path, items, "pairs")
 
 
-def parse_oneline(path: str, lines: Sequence[str], known_titles: KnownTitles | Iterable[str] = ()) -> Parsed:
-    """One paper per line: ``<upvotes or -> <title> <abstract> <N> authors · <date>``."""
+def parse_oneline(path: str, lines: Sequence[str], known_titles: KnownTitles | Iterable[str] = (),
+                  start: int = 0) -> Parsed:
+    """One paper per line: ``<upvotes or -> <title> <abstract> <N> authors · <date>``. ``start``: the file's
+    line index of ``lines[0]`` (a chunk of a big file is parsed on its own: a record is one line)."""
     known = known_titles if isinstance(known_titles, KnownTitles) else KnownTitles(known_titles)
     records: list[RawRecord] = []
     rejects: list[Reject] = []
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines, start):
         s = line.strip()
         if not s or s in FURNITURE:
             continue
@@ -581,11 +597,11 @@ def parse_jsonl_line(path: str, line_no: int, s: str) -> RawRecord | Reject:
                      quality=("invalid-metadata",) if invalid else (), **fields)
 
 
-def parse_jsonl(path: str, lines: Sequence[str]) -> Parsed:
-    """JSON Lines: one object per line with at least a ``title``."""
+def parse_jsonl(path: str, lines: Sequence[str], start: int = 0) -> Parsed:
+    """JSON Lines: one object per line with at least a ``title`` (``start``: as :func:`parse_oneline`)."""
     records: list[RawRecord] = []
     rejects: list[Reject] = []
-    for i, line in enumerate(lines):
+    for i, line in enumerate(lines, start):
         if not line.strip():
             continue
         got = parse_jsonl_line(path, i + 1, line)

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import orjson
 
 from .abstracts import KINDS
 from .prepare import BIB_FIELDS, SPILL_FIELDS
@@ -87,16 +88,29 @@ def cluster_ids(labels: np.ndarray, tkey: np.ndarray, cluster_labels: np.ndarray
     return ids
 
 
-def read_rows(refs: Sequence[tuple[str, int]], handles: dict[str, Any]) -> list[Row]:
-    """Spill rows by (spill path, byte offset), as dicts."""
+def read_rows(refs: Sequence[tuple[str, int] | bytes], handles: dict[str, Any]) -> list[Row]:
+    """Spill rows by (spill path, byte offset), or given as their bytes, as dicts."""
     rows = []
-    for path, offset in refs:
+    for ref in refs:
+        if isinstance(ref, bytes):
+            rows.append(parse_row(ref))
+            continue
+        path, offset = ref
         fh = handles.get(path)
         if fh is None:
             fh = handles[path] = open(path, "rb")  # noqa: SIM115 - closed by the caller
         fh.seek(offset)
-        rows.append(dict(zip(SPILL_FIELDS, json.loads(fh.readline()), strict=True)))
+        rows.append(parse_row(fh.readline()))
     return rows
+
+
+def parse_row(line: bytes) -> Row:
+    """One spill row (see :func:`dedup.prepare.prepare_records`) as a dict."""
+    try:
+        values = orjson.loads(line)
+    except orjson.JSONDecodeError:  # what orjson does not read (integers beyond 64 bits): the stdlib does
+        values = json.loads(line)
+    return dict(zip(SPILL_FIELDS, values, strict=True))
 
 
 def _case_mangled(title: str) -> bool:

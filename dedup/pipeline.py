@@ -17,9 +17,10 @@ import signal
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
@@ -28,8 +29,18 @@ from .errors import InputError, Interrupted, UsageError
 from .features import Features
 from .io import OutputLock, Staging, check_output, remove_stale_temps, write_error
 from .layouts import KnownTitles
-from .prepare import PREFIX_PERM, Prepared, prepare_file
-from .read import display_path, print_skipped, scan_inputs, sniff_layout
+from .prepare import PREFIX_PERM, Assembler, Chunk, Prepared, prepare_records
+from .read import (
+    LINE_LAYOUTS,
+    FileResult,
+    check_records,
+    display_path,
+    parse_segment,
+    print_skipped,
+    read_lines,
+    scan_inputs,
+    sniff_layout,
+)
 from .records import Reject
 
 if TYPE_CHECKING:
@@ -37,6 +48,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
 
 #: Clusters per merge task.
 MERGE_CHUNK = 4000
@@ -71,15 +83,22 @@ class RunResult:
 _KNOWN: dict[str, KnownTitles] = {}  # per worker process: known titles by the file they were saved to
 
 
-def _known_titles(path: str | None) -> KnownTitles | None:
-    """Titles from the other dumps, loaded once per worker process from the file the main process wrote."""
+def _known_titles(path: Any) -> KnownTitles | None:
+    """Titles from the other dumps, loaded once per worker process: from the file the main process wrote
+    (local engine), or from Ray's object store (``path`` is then an object ref)."""
     if path is None:
         return None
-    if path not in _KNOWN:
-        with open(path, "rb") as fh:
-            _KNOWN.clear()
-            _KNOWN[path] = pickle.load(fh)
-    return _KNOWN[path]
+    key = path if isinstance(path, str) else f"ray:{path.hex()}"
+    if key not in _KNOWN:
+        _KNOWN.clear()
+        if isinstance(path, str):
+            with open(path, "rb") as fh:
+                _KNOWN[key] = pickle.load(fh)
+        else:
+            import ray
+
+            _KNOWN[key] = ray.get(path)
+    return _KNOWN[key]
 
 
 def _trim_memory() -> None:
@@ -93,16 +112,21 @@ def _trim_memory() -> None:
         pass
 
 
-def _prepare_task(task: tuple[str, Config, str, str | None, bool]) -> Prepared:
-    path, config, spill, known, skip_unreadable = task
-    try:
-        return prepare_file(path, config, spill, _known_titles(known))
-    except InputError as err:
-        if not skip_unreadable:
-            raise
-        return unreadable_part(path, err, config)
-    finally:
-        _trim_memory()
+#: Records (or, for one-record-per-line layouts, lines) per prepare task: small enough that one big dump
+#: keeps every worker busy, big enough that a task's overhead (pickling, a process hop) stays below 1%.
+CHUNK_RECORDS = 2000
+
+
+def _chunk_task(task: tuple[str, str, list[Any], int | None, Config, Any]) -> Chunk:
+    """Prepare one chunk of a file: lines of a one-record-per-line layout (parsed here, ``start`` is the
+    file's index of the first) or records the main process parsed (``start`` is None)."""
+    path, layout, payload, start, config, known = task
+    if start is None:
+        return prepare_records(path, layout, payload, config)
+    records, rejects = parse_segment(path, layout, payload, start, _known_titles(known) or ())
+    chunk = prepare_records(path, layout, records, config)
+    chunk.rejects = rejects
+    return chunk
 
 
 def unreadable_part(path: str, err: InputError, config: Config) -> Prepared:
@@ -166,15 +190,21 @@ def _worker_init() -> None:
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
-MergeOut = tuple[str, list[dict[str, Any]], dict[str, list[str]], list[tuple[int, int]]]
+#: A merge task's corpus share: a file the worker wrote (local engine) or the bytes themselves (Ray: they
+#: travel through the object store), with its size and SHA-256.
+Part = tuple[str | bytes, int, str]
+MergeOut = tuple[Part, list[dict[str, Any]], dict[str, list[str]], list[tuple[int, int]]]
+MergeTask = tuple[list[tuple[str, list[Any], list[int], int, bool, int]], str | None]
 
 
-def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], list[int], int, bool, int]]]) -> MergeOut:
-    """Merge a chunk of clusters: their corpus lines, report entries, the ids behind each quality flag, and
-    (cluster position, record index) of each cluster whose chosen copy the merge changed."""
+def _merge_task(task: MergeTask) -> MergeOut:
+    """Merge a chunk of clusters: their corpus lines (written to ``part`` as UTF-8 bytes, or returned as
+    bytes when ``part`` is None), report entries, the ids behind each quality flag, and (cluster position,
+    record index) of each cluster whose chosen copy the merge changed. A cluster's rows are spill refs
+    (path, offset) or, on Ray, the rows' bytes."""
     from .merge import dumps_record, merge_cluster, read_rows
 
-    (clusters,) = task
+    clusters, part = task
     out: list[str] = []
     entries: list[dict[str, Any]] = []
     flags: dict[str, list[str]] = {}
@@ -204,7 +234,29 @@ def _merge_task(task: tuple[list[tuple[str, list[tuple[str, int]], list[int], in
     finally:
         for fh in handles.values():
             fh.close()
-    return "".join(out), entries, flags, chosen
+    data = "".join(out).encode("utf-8")
+    share: Part = (data if part is None else part, len(data), hashlib.sha256(data).hexdigest())
+    if part is not None:
+        with open(part, "wb") as fh:
+            fh.write(data)
+    return share, entries, flags, chosen
+
+
+def _copy_part(part: Part, out: Any, digest: Any) -> int:
+    """Append one merge task's share of the corpus to ``out`` and to ``digest``; check its size and hash;
+    remove its file. Returns the bytes copied."""
+    where, size, sha = part
+    if isinstance(where, bytes):
+        data = where
+    else:
+        with open(where, "rb") as fh:
+            data = fh.read()
+        os.unlink(where)
+    if len(data) != size or hashlib.sha256(data).hexdigest() != sha:
+        raise RuntimeError(f"a merge task's share of the corpus changed on its way ({len(data)} bytes, {size} sent)")
+    digest.update(data)
+    out.write(data)
+    return size
 
 
 class Engine:
@@ -221,6 +273,7 @@ class Engine:
         self.kind = kind
         self.workers = max(1, workers)
         self._pool: Any = None
+        self._remotes: dict[Any, Any] = {}
 
     def __enter__(self) -> Engine:
         return self
@@ -231,19 +284,29 @@ class Engine:
             self._pool.join()
             self._pool = None
 
-    def map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+    def start(self) -> None:
+        """Start the workers now (before any input is read), not at the first task."""
         if self.kind == "ray":
-            yield from self._ray_map(fn, tasks)
-        elif self.workers == 1 or len(tasks) <= 1:
-            yield from map(fn, tasks)
-        else:
-            if self._pool is None:
-                import multiprocessing as mp
+            self._ray()
+        elif self.workers > 1 and self._pool is None:
+            import multiprocessing as mp
 
-                self._pool = mp.get_context("fork").Pool(self.workers, initializer=_worker_init)
-            yield from self._pool.imap(fn, tasks)
+            self._pool = mp.get_context("fork").Pool(self.workers, initializer=_worker_init)
 
-    def _ray_map(self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
+    def submit(self, fn: Callable[[T], R], task: T) -> Handle[R]:
+        """Run ``fn(task)`` on a worker; the handle's ``get`` waits for the result."""
+        if self.kind == "ray":
+            ray = self._ray()
+            remote = self._remotes.get(fn)
+            if remote is None:
+                remote = self._remotes[fn] = ray.remote(fn)
+            return _RayHandle(remote.remote(task))
+        if self.workers == 1:
+            return _Done(fn, task)
+        self.start()
+        return self._pool.apply_async(fn, (task,))
+
+    def _ray(self) -> Any:
         try:
             import ray
         except ImportError:
@@ -253,10 +316,57 @@ class Engine:
                 ray.init(log_to_driver=False)
             else:  # an embedded single-machine Ray, sized like the local pool
                 ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
-        remote = ray.remote(fn)
-        refs = [remote.remote(t) for t in tasks]
-        for ref in refs:
-            yield ray.get(ref)
+        return ray
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """``fn`` over ``tasks`` (consumed lazily, a few ahead of the results), results in task order."""
+        if self.kind == "local" and self.workers == 1:
+            yield from map(fn, tasks)
+            return
+        pending: deque[Handle[R]] = deque()
+        for t in tasks:
+            pending.append(self.submit(fn, t))
+            while len(pending) > 2 * self.workers or (len(pending) > 1 and pending[0].ready()):
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+
+class Handle(Protocol[R_co]):
+    """A submitted task (:meth:`Engine.submit`)."""
+
+    def get(self) -> R_co: ...
+
+    def ready(self) -> bool: ...
+
+
+class _Done(Generic[T, R]):
+    """A task run in-process when its result is asked for."""
+
+    def __init__(self, fn: Callable[[T], R], task: T) -> None:
+        self.fn, self.task = fn, task
+
+    def get(self) -> R:
+        return self.fn(self.task)
+
+    def ready(self) -> bool:
+        return True
+
+
+class _RayHandle(Generic[R]):
+    def __init__(self, ref: Any) -> None:
+        self.ref = ref
+
+    def get(self) -> R:
+        import ray
+
+        return ray.get(self.ref)
+
+    def ready(self) -> bool:
+        import ray
+
+        done, _ = ray.wait([self.ref], timeout=0)
+        return bool(done)
 
 
 def _progress(it: Iterable[T], total: int, desc: str, quiet: bool) -> Iterable[T]:
@@ -283,55 +393,146 @@ def _stage(desc: str, quiet: bool) -> Iterator[None]:
         bar.update(1)
 
 
-def _read_progress(results: Iterable[Prepared], files: Sequence[str], desc: str, quiet: bool) -> Iterator[Prepared]:
-    """The read stage's bar: it counts bytes of input (a big dump weighs what it holds, not one file among
-    many) and shows the records read so far. Terminal only, like :func:`_progress`."""
-    if quiet:
-        yield from results
-        return
-    from tqdm import tqdm
-
-    sizes = {}
-    for f in files:
-        try:
-            sizes[f] = os.path.getsize(f)
-        except OSError:
-            sizes[f] = 0
-    records = 0
-    with tqdm(total=sum(sizes.values()), desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False,
-              dynamic_ncols=True, disable=None) as bar:
-        for p in results:
-            records += len(p)
-            bar.set_postfix_str(f"{records:,} records", refresh=False)
-            bar.update(sizes.get(p.path, 0))
-            yield p
-
-
 # ---------------------------------------------------------------------------------------------- the run
+@dataclass
+class _FileWork:
+    """One file in the prepare stage: its chunks as they come back, in order."""
+
+    path: str
+    layout: str
+    rejects: list[Reject]
+    weight: float  # bytes of the file per chunk (the progress bar's unit)
+    asm: Assembler
+    got: int = 0  # chunks back
+    expected: int | None = None  # chunks submitted, once all are
+
+
+class _ReadBar:
+    """The read stage's bar: bytes of input (a big dump weighs what it holds), moved chunk by chunk, with
+    the records read so far. Terminal only, like :func:`_progress`."""
+
+    def __init__(self, files: Sequence[str], desc: str, quiet: bool) -> None:
+        self.bar: Any = None
+        self.records = 0
+        if quiet:
+            return
+        from tqdm import tqdm
+
+        total = 0
+        for f in files:
+            with contextlib.suppress(OSError):
+                total += os.path.getsize(f)
+        self.bar = tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, leave=False,
+                        dynamic_ncols=True, disable=None)
+
+    def update(self, nbytes: float, records: int) -> None:
+        self.records += records
+        if self.bar is not None:
+            self.bar.set_postfix_str(f"{self.records:,} records", refresh=False)
+            self.bar.update(nbytes)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def prepare_all(files: Sequence[str], config: Config, engine: Engine, spill_dir: str,
                 quiet: bool = False, skip_unreadable: bool = False, index: Index | None = None) -> list[Prepared]:
     """The per-file stage over all files, in file order; one-line dumps last, with the others' titles as
-    evidence for their title/abstract split. Dumps that ``index`` holds unchanged are not read again."""
+    evidence for their title/abstract split. Dumps that ``index`` holds unchanged are not read again.
+
+    The work is cut into chunks of :data:`CHUNK_RECORDS` records, so one big dump keeps every worker busy:
+    the main process reads and decodes each file; a one-record-per-line file (JSON Lines, one-line) goes to
+    the workers as runs of lines that they parse, any other layout is parsed here and goes as runs of
+    records. Workers canonicalize, key and sign their chunk and send back its spill rows, arrays and
+    signatures; the main process puts each file's chunks together in order (:func:`dedup.prepare.assemble`),
+    so a file's :class:`Prepared` is the same whatever the chunking.
+    """
+    engine.start()
     oneline = [f for f in files if (index.layout(f) if index else sniff_layout(f)) == "oneline"]
     is_oneline = set(oneline)
     first = [f for f in files if f not in is_oneline]
     spill = {f: os.path.join(spill_dir, f"spill-{i:05d}.jsonl") for i, f in enumerate(files)}
     prepared: dict[str, Prepared] = {}
-    first = _restore(index, first, spill, None, prepared)
-    tasks: list[tuple[str, Config, str, str | None, bool]] = [(f, config, spill[f], None, skip_unreadable)
-                                                               for f in first]
-    for p in _read_progress(engine.map(_prepare_task, tasks), first, "read+sign", quiet):
-        prepared[p.path] = p
-    oneline = _restore(index, oneline, spill, [t for p in prepared.values() for t in p.titles], prepared)
-    if oneline:
-        known = os.path.join(spill_dir, "known-titles.pickle")
-        with open(known, "wb") as fh:
-            pickle.dump(KnownTitles(title for p in prepared.values() for title in p.titles), fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        tasks = [(f, config, spill[f], known, skip_unreadable) for f in oneline]
-        for p in _read_progress(engine.map(_prepare_task, tasks), oneline, "read+sign (one-line)", quiet):
-            prepared[p.path] = p
-        _KNOWN.clear()  # in-process runs (workers=1) loaded them here
+    window = max(4, 3 * engine.workers)
+    bar = _ReadBar(files, "read+sign", quiet)
+    pending: deque[tuple[_FileWork, Handle[Chunk]]] = deque()
+    work: dict[str, _FileWork] = {}
+
+    def finish(w: _FileWork) -> None:
+        part = w.asm.finish(w.rejects)
+        try:
+            check_records(FileResult(w.path, w.layout, [], part.rejects), len(part))
+        except InputError as err:
+            if not skip_unreadable:
+                raise
+            part = unreadable_part(w.path, err, config)
+        prepared[w.path] = part
+
+    def collect(block: bool) -> None:
+        while pending and (block or len(pending) >= window or pending[0][1].ready()):
+            w, h = pending.popleft()
+            chunk = h.get()
+            w.asm.add(chunk)
+            w.got += 1
+            bar.update(w.weight, len(chunk))
+            if w.got == w.expected:
+                finish(w)
+
+    def submit(paths: Sequence[str], known: Any) -> None:
+        for path in paths:
+            try:
+                layout, lines = read_lines(path)
+                if layout in LINE_LAYOUTS:
+                    payloads: list[Any] = [lines[i:i + CHUNK_RECORDS] for i in range(0, len(lines), CHUNK_RECORDS)]
+                    starts: list[int | None] = list(range(0, len(lines), CHUNK_RECORDS))
+                    rejects: list[Reject] = []
+                else:
+                    records, rejects = parse_segment(path, layout, lines)
+                    check_records(FileResult(path, layout, records, rejects))
+                    payloads = [records[i:i + CHUNK_RECORDS] for i in range(0, len(records), CHUNK_RECORDS)]
+                    starts = [None] * len(payloads)
+                del lines
+            except InputError as err:
+                if not skip_unreadable:
+                    raise
+                prepared[path] = unreadable_part(path, err, config)
+                continue
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                size = 0
+            w = work[path] = _FileWork(path, layout, rejects, size / max(1, len(payloads)),
+                                       Assembler(path, layout, spill[path], config))
+            for payload, start in zip(payloads, starts, strict=True):
+                pending.append((w, engine.submit(_chunk_task, (path, layout, payload, start, config, known))))
+                collect(block=False)
+            w.expected = len(payloads)
+            if w.got == w.expected:
+                finish(w)
+
+    try:
+        submit(_restore(index, first, spill, None, prepared), None)
+        collect(block=True)
+        oneline = _restore(index, oneline, spill, [t for f in first if f in prepared for t in prepared[f].titles],
+                           prepared)
+        if oneline:
+            titles = KnownTitles(title for f in first if f in prepared for title in prepared[f].titles)
+            if engine.kind == "ray":
+                import ray
+
+                known: Any = ray.put(titles)
+            else:
+                known = os.path.join(spill_dir, "known-titles.pickle")
+                with open(known, "wb") as fh:
+                    pickle.dump(titles, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            submit(oneline, known)
+            collect(block=True)
+            _KNOWN.clear()  # in-process runs (workers=1) loaded them here
+    finally:
+        bar.close()
+        for w in work.values():
+            w.asm.close()
     _trim_memory()
     return [prepared[f] for f in files]
 
@@ -422,7 +623,9 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         if idx:
             idx.stage_ids(parts, labels, cl_labels, ids, output)
         ranked = _weakest(clusters, cl_labels, ids)
-        tasks = _merge_tasks(labels, cl_labels, reps, ids, cat, parts, set(ranked[:REPORT_TEXT_CLUSTERS]))
+        tasks = _merge_tasks(labels, cl_labels, reps, ids, cat, parts, set(ranked[:REPORT_TEXT_CLUSTERS]),
+                             None if config.engine == "ray" else tmp)
+        n_tasks = -(-len(ids) // MERGE_CHUNK)
         listed = set(ranked[:MAX_CLUSTER_ROWS])
         edge_index = EdgeIndex(clusters, [p.path for p in parts], cat["file"], cat["lines"])
         html_clusters: list[dict[str, Any]] = []
@@ -430,17 +633,14 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         digest = hashlib.sha256()
         size = n_clusters = 0
         fragment = os.path.join(tmp, "clusters.json")
-        out = staging.open(output)
+        out = staging.open(output, "wb")
         with open(fragment, "w", encoding="utf-8") as frag:
-            for text, got, flags, chosen in _progress(engine.map(_merge_task, tasks), len(tasks), "merge+write",
-                                                      quiet):
+            for share, got, flags, chosen in _progress(engine.map(_merge_task, tasks), n_tasks, "merge+write",
+                                                       quiet):
                 for pos, chosen_rec in chosen:  # the merge may prefer another copy among near-equal ones
                     reps[pos] = chosen_rec
-                data = text.encode("utf-8")
-                digest.update(data)
-                size += len(data)
                 try:
-                    out.write(text)
+                    size += _copy_part(share, out, digest)
                 except OSError as exc:
                     raise write_error(exc, output) from None
                 for e in got:  # clusters stream to the report in id order; only the listed ones stay
@@ -540,8 +740,12 @@ class EdgeIndex:
 
 
 def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, ids: list[str],
-                 cat: dict[str, np.ndarray], parts: Sequence[Prepared], with_text: set[int]) -> list[Any]:
-    """Clusters in id order, cut into chunks; each cluster as (id, spill refs, chosen position, with text)."""
+                 cat: dict[str, np.ndarray], parts: Sequence[Prepared], with_text: set[int],
+                 tmp: str | None) -> Iterator[MergeTask]:
+    """Clusters in id order, cut into chunks; each cluster as (id, rows, chosen position, with text). A
+    cluster's rows are spill refs (path, offset) and its chunk's corpus share goes to a file in ``tmp``; with
+    ``tmp`` None (Ray: a worker on another node sees none of this machine's files) the rows are their bytes,
+    read here, and the share comes back as bytes through the object store."""
     order = np.argsort(labels, kind="stable")
     sl = labels[order]
     starts = np.searchsorted(sl, cl_labels, side="left")
@@ -549,19 +753,34 @@ def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, id
     spills = [p.spill for p in parts]
     file_idx, offsets = cat["file"], cat["offsets"]
     by_id = sorted(range(len(ids)), key=ids.__getitem__)
-    tasks: list[Any] = []
+    handles: dict[str, Any] = {}
+
+    def row(path: str, offset: int) -> bytes:
+        fh = handles.get(path)
+        if fh is None:
+            fh = handles[path] = open(path, "rb")  # noqa: SIM115 - closed below
+        fh.seek(offset)
+        return fh.readline()
+
     chunk: list[Any] = []
-    for c in by_id:
-        members = order[starts[c]:ends[c]]
-        refs = [(spills[file_idx[m]], int(offsets[m])) for m in members.tolist()]
-        rep_pos = int(np.flatnonzero(members == reps[c])[0])
-        chunk.append((ids[c], refs, members.tolist(), rep_pos, c in with_text, c))
-        if len(chunk) >= MERGE_CHUNK:
-            tasks.append((chunk,))
-            chunk = []
-    if chunk:
-        tasks.append((chunk,))
-    return tasks
+    n = 0
+    try:
+        for c in by_id:
+            members = order[starts[c]:ends[c]]
+            if tmp is None:
+                refs: list[Any] = [row(spills[file_idx[m]], int(offsets[m])) for m in members.tolist()]
+            else:
+                refs = [(spills[file_idx[m]], int(offsets[m])) for m in members.tolist()]
+            rep_pos = int(np.flatnonzero(members == reps[c])[0])
+            chunk.append((ids[c], refs, members.tolist(), rep_pos, c in with_text, c))
+            if len(chunk) >= MERGE_CHUNK:
+                yield chunk, None if tmp is None else os.path.join(tmp, f"corpus-{n:06d}.part")
+                chunk, n = [], n + 1
+        if chunk:
+            yield chunk, None if tmp is None else os.path.join(tmp, f"corpus-{n:06d}.part")
+    finally:
+        for fh in handles.values():
+            fh.close()
 
 
 def _write_timings(staging: Staging, path: str, timings: dict[str, float], workers: int, engine: str) -> None:

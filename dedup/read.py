@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .errors import InputError, printable
-from .layouts import PARSERS, KnownTitles, detect_layout, parse_oneline
+from .layouts import PARSERS, KnownTitles, detect_layout, parse_jsonl, parse_oneline
 from .records import RawRecord, Reject
 
 LAYOUTS = tuple(sorted(PARSERS))
@@ -351,15 +351,33 @@ def read_file(path: str, known_titles: KnownTitles | Iterable[str] = ()) -> File
     ``known_titles`` (titles from other dumps) helps split one-line records.
     """
     layout, lines = read_lines(path)
+    records, rejects = parse_segment(path, layout, lines, 0, known_titles)
+    return check_records(FileResult(path, layout, records, rejects))
+
+
+#: Layouts whose records are one line each: a big file of them is cut into chunks of lines that are parsed
+#: on their own (in workers); the others are parsed whole.
+LINE_LAYOUTS = frozenset({"jsonl", "oneline"})
+
+
+def parse_segment(path: str, layout: str, lines: list[str], start: int = 0,
+                  known_titles: KnownTitles | Iterable[str] = ()) -> tuple[list[RawRecord], list[Reject]]:
+    """Parse ``lines`` of a file (``lines[0]`` is its line ``start + 1``): the whole file, or for the
+    :data:`LINE_LAYOUTS` any run of its lines. Too-long lines and records become rejects; the rejects come
+    in line order (at most one per line), so the chunks of a file concatenated are the whole file parsed."""
     too_long: list[Reject] = []
     if layout == "jsonl":  # refused before parsing: a huge line would be split into millions of words
         for i, line in enumerate(lines):
             if len(line) > MAX_JSONL_LINE:
-                too_long.append(Reject(path, i + 1, f"record too long (a line of {len(line):,} characters; the "
-                                                    f"limit is {MAX_JSONL_LINE:,})", line[:80]))
+                too_long.append(Reject(path, start + i + 1, f"record too long (a line of {len(line):,} characters; "
+                                                            f"the limit is {MAX_JSONL_LINE:,})", line[:80]))
                 lines[i] = ""
     if layout == "oneline":
-        records, rejects = parse_oneline(path, lines, known_titles)
+        records, rejects = parse_oneline(path, lines, known_titles, start)
+    elif layout == "jsonl":
+        records, rejects = parse_jsonl(path, lines, start)
+    elif start:
+        raise ValueError(f"a {layout} file is parsed whole")
     else:
         records, rejects = PARSERS[layout](path, lines)
     if any(len(r.title) + len(r.abstract) > MAX_RECORD_CHARS for r in records):
@@ -369,11 +387,18 @@ def read_file(path: str, known_titles: KnownTitles | Iterable[str] = ()) -> File
                             f" the limit is {MAX_RECORD_CHARS:,})", r.title[:80]) for r in long]
     if too_long:
         rejects = sorted([*rejects, *too_long])
-    if not records:
+    return records, rejects
+
+
+def check_records(res: FileResult, n: int | None = None) -> FileResult:
+    """``res`` when the file had records (``n`` of them, when its records are counted elsewhere), else the
+    :class:`InputError` of a file without records."""
+    if not (res.records if n is None else n):
+        rejects = res.rejects
         where = rejects[0].line if rejects else 1
-        raise InputError(f"no records in this {layout} file", path=path, line=where,
+        raise InputError(f"no records in this {res.layout} file", path=res.path, line=where,
                          hint=rejects[0].reason if rejects else None)
-    return FileResult(path, layout, records, rejects)
+    return res
 
 
 def read_paths(inputs: Sequence[str]) -> list[FileResult]:

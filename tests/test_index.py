@@ -115,13 +115,13 @@ def test_only_new_or_changed_dumps_are_read(tmp_path, seeds, monkeypatch):
     from dedup.config import Config
 
     read: list[str] = []
-    real = dedup.pipeline.prepare_file
+    real = dedup.pipeline.read_lines  # every dump the run reads goes through it
 
     def counting(path, *args, **kwargs):
         read.append(path)
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(dedup.pipeline, "prepare_file", counting)
+    monkeypatch.setattr(dedup.pipeline, "read_lines", counting)
     monkeypatch.chdir(tmp_path)
     config = Config(workers=1)
     dedup.pipeline.run(seeds, "corpus.jsonl", config=config, quiet=True, index="ix.db")
