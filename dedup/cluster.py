@@ -77,13 +77,11 @@ class UnionFind:
         return np.array([self.find(i) for i in range(len(self.parent))], dtype=np.int64)
 
 
-def _round(x: float) -> float | None:
-    return None if x != x else round(float(x), 4)  # NaN -> None (JSON null)
-
-
 def _evidence_rows(ev: dict[str, np.ndarray], idx: np.ndarray) -> list[dict[str, float]]:
-    cols = {name: values[idx].tolist() for name, values in ev.items()}
-    return [{name: v for name in cols if (v := _round(cols[name][k])) is not None} for k in range(len(idx))]
+    """Each pair's evidence, rounded to 4 places; NaN (no reading) left out."""
+    cols = [(name, [None if v != v else round(v, 4) for v in values[idx].astype(np.float64).tolist()])
+            for name, values in ev.items()]
+    return [{name: col[k] for name, col in cols if col[k] is not None} for k in range(len(idx))]
 
 
 def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features) -> tuple[np.ndarray, np.ndarray]:

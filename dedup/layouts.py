@@ -184,17 +184,24 @@ def _abstract_start_score(words: Sequence[str], k: int) -> float:
     return score
 
 
-def _title_score(words: Sequence[str]) -> float:
-    last = words[-1]
-    if last.casefold() in SMALL_WORDS or last.endswith((":", "-", ",")):
-        return -math.inf
-    ends_sentence = last.endswith((".", "!")) and len(last) > 3
-    lower = sum(1 for w in words[1:] if _is_lower_word(w) and w.casefold().strip(",;:") not in SMALL_WORDS)
-    sentences = sum(1 for w in words[:-1] if w.endswith((".", "!")) and len(w) > 3)
-    score = -0.5 * lower - 1.0 * (sentences + ends_sentence) + 0.1 * len(words)
-    if last.endswith("?"):
-        score += 1.0
-    return score
+def _title_scores(words: Sequence[str], stop: int) -> list[float]:
+    """How well ``words[:k]`` reads as a title, for every ``k`` below ``stop`` (index 0 unused): Title Case,
+    no sentence punctuation inside, not ending on a connective. Counts are running sums, so scoring every
+    candidate is linear in the words, not quadratic."""
+    scores = [-math.inf] * stop
+    lower = sentences = 0  # content words in lower case in words[1:k]; sentence ends in words[:k-1]
+    for k in range(1, stop):
+        last = words[k - 1]
+        if k >= 2:
+            lower += _is_lower_word(last) and last.casefold().strip(",;:") not in SMALL_WORDS
+        if last.casefold() in SMALL_WORDS or last.endswith((":", "-", ",")):
+            ends = False
+        else:
+            ends = last.endswith((".", "!")) and len(last) > 3
+            score = -0.5 * lower - 1.0 * (sentences + ends) + 0.1 * k
+            scores[k] = score + 1.0 if last.endswith("?") else score
+        sentences += last.endswith((".", "!")) and len(last) > 3
+    return scores
 
 
 class KnownTitles:
@@ -277,10 +284,12 @@ def split_title_abstract(body: str, known_titles: KnownTitles | Iterable[str] = 
         n = len(best_known.split())
         return Split(" ".join(words[:n]), " ".join(words[n:]), "known-title", 1.0)
     scored: list[tuple[float, int]] = []
-    for k in range(1, min(len(words) - 1, 60)):
+    stop = max(1, min(len(words) - 1, 60))
+    titles = _title_scores(words, stop)
+    for k in range(1, stop):
         if not _is_upper_start(words[k]):
             continue
-        t = _title_score(words[:k])
+        t = titles[k]
         if t == -math.inf:
             continue
         scored.append((t + _abstract_start_score(words, k), k))
@@ -618,8 +627,14 @@ PARSERS: dict[str, Callable[[str, Sequence[str]], Parsed]] = {
 }
 
 
+#: A layout is judged on this many lines after the page header (a sample, like ``csv.Sniffer``'s: a
+#: thousand records or more; judging a million-line dump whole cost seconds and decided nothing new).
+DETECT_LINES = 4000
+
+
 def detect_layout(lines: Sequence[str]) -> str | None:
-    """The layout of a file from its lines, or ``None`` if it is in no known layout.
+    """The layout of a file from its first :data:`DETECT_LINES` lines after the page header, or ``None``
+    if it is in no known layout.
 
     >>> detect_layout(['{"title": "T", "abstract": "A"}'])
     'jsonl'
@@ -629,6 +644,7 @@ def detect_layout(lines: Sequence[str]) -> str | None:
     True
     """
     start = _skip_header(lines)
+    lines = lines[: start + DETECT_LINES]
     content = [s.strip() for s in lines[start:] if s.strip() and s.strip() not in FURNITURE]
     if not content:
         return None

@@ -74,17 +74,17 @@ def group_pairs(keys: np.ndarray, subset: np.ndarray | None = None) -> Pairs:
         return np.zeros((0, 2), np.int64)
     brk = np.flatnonzero(v[1:] != v[:-1]) + 1
     starts, ends = np.concatenate(([0], brk)), np.concatenate((brk, [len(v)]))
-    out: list[np.ndarray] = []
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
-        if e - s < 2:
-            continue
+    sizes = ends - starts
+    twos = starts[sizes == 2]  # most groups are a pair: taken at once, not one numpy call per group
+    out: list[np.ndarray] = [np.stack([members_sorted[twos], members_sorted[twos + 1]], axis=1)]
+    for s, e in zip(starts[sizes > 2].tolist(), ends[sizes > 2].tolist(), strict=True):
         m = np.sort(members_sorted[s:e])
         if len(m) > MAX_GROUP:
             out.append(np.stack([np.full(len(m) - 1, m[0]), m[1:]], axis=1))
         else:
             i, j = np.triu_indices(len(m), k=1)
             out.append(np.stack([m[i], m[j]], axis=1))
-    return _unique(np.concatenate(out)) if out else np.zeros((0, 2), np.int64)
+    return _unique(np.concatenate(out))
 
 
 def _both(x: np.ndarray, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

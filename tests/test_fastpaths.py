@@ -1,0 +1,63 @@
+"""The hot path's fast forms equal the plain definitions they replace (property tests): a speed-up must never
+change a record, a split or a pair."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.abstracts import _words, count_sentences
+from dedup.layouts import SMALL_WORDS, _is_lower_word, _title_scores
+from dedup.signals import group_pairs
+
+CHARS = [*"abcXYZ019 _.!?'\"([-,;:\n\té߀—“", "the", "of", "We"]
+TEXT = st.lists(st.sampled_from(CHARS), max_size=80).map("".join)
+
+
+@given(TEXT)
+def test_words_are_the_regex_word_runs(text: str) -> None:
+    assert _words(text) == re.findall(r"\w+", text.lower())
+
+
+def _sentences_by_split(text: str) -> int:
+    pieces = re.split(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])", text.strip())
+    return sum(1 for s in pieces if len(s.split()) >= 3)
+
+
+@given(TEXT)
+def test_sentence_count_is_the_split_definition(text: str) -> None:
+    assert count_sentences(text) == _sentences_by_split(text)
+
+
+def _title_score(words: list[str]) -> float:
+    """How a title prefix reads, computed for one prefix alone (the definition the running sums replace)."""
+    last = words[-1]
+    if last.casefold() in SMALL_WORDS or last.endswith((":", "-", ",")):
+        return -math.inf
+    ends = last.endswith((".", "!")) and len(last) > 3
+    lower = sum(1 for w in words[1:] if _is_lower_word(w) and w.casefold().strip(",;:") not in SMALL_WORDS)
+    sentences = sum(1 for w in words[:-1] if w.endswith((".", "!")) and len(w) > 3)
+    score = -0.5 * lower - 1.0 * (sentences + ends) + 0.1 * len(words)
+    return score + 1.0 if last.endswith("?") else score
+
+
+WORD = st.sampled_from(["Deep", "learning", "of", "the", "Graphs.", "we", "Why?", "A", "and", "Nets:", "x-",
+                        "(LLM)", "works!", "on", "“Quote”", "ok,"])
+
+
+@given(st.lists(WORD, min_size=2, max_size=70))
+def test_title_scores_equal_the_per_prefix_score(words: list[str]) -> None:
+    stop = max(1, min(len(words) - 1, 60))
+    assert _title_scores(words, stop)[1:] == [_title_score(words[:k]) for k in range(1, stop)]
+
+
+@settings(max_examples=200)
+@given(st.lists(st.integers(0, 6), max_size=60))
+def test_group_pairs_are_every_pair_with_an_equal_nonzero_key(keys: list[int]) -> None:
+    got = group_pairs(np.array(keys, dtype=np.uint64)).tolist()
+    want = [[i, j] for i in range(len(keys)) for j in range(i + 1, len(keys)) if keys[i] and keys[i] == keys[j]]
+    assert got == want
