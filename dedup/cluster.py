@@ -79,9 +79,9 @@ class UnionFind:
 
 def _evidence_rows(ev: dict[str, np.ndarray], idx: np.ndarray) -> list[dict[str, float]]:
     """Each pair's evidence, rounded to 4 places; NaN (no reading) left out."""
-    cols = [(name, [None if v != v else round(v, 4) for v in values[idx].astype(np.float64).tolist()])
-            for name, values in ev.items()]
-    return [{name: col[k] for name, col in cols if col[k] is not None} for k in range(len(idx))]
+    cols: list[tuple[str, list[float]]] = [(name, [round(v, 4) for v in values[idx].astype(np.float64).tolist()])
+                                           for name, values in ev.items()]
+    return [{name: col[k] for name, col in cols if col[k] == col[k]} for k in range(len(idx))]
 
 
 def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features) -> tuple[np.ndarray, np.ndarray]:
