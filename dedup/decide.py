@@ -14,7 +14,8 @@ Terms (per pair, from :mod:`dedup.signals`):
 * **informative title**: at least :data:`MIN_TITLE_WORDS` words and not generic ("Editorial", "Reply", …).
 * **title agrees**: equal title keys, or an edit similarity >= :data:`SIMILAR_TITLE` naming the same numbers.
 * **against**: years :data:`YEAR_GAP` or more apart, different first authors, two venues (a conference
-  abstract and the journal article, the same text in two journals), or two first pages or two volumes of one
+  abstract and the journal article, the same text in two journals; but not two names on the same volume and
+  first page: one journal under a translated or abbreviated title), or two first pages or two volumes of one
   venue (two articles of one journal).
 * **abstracts diverge**: both copies have a real abstract (not a teaser, links, a comment or the title again)
   that are both full abstracts (of comparable length, :data:`COMPARABLE`, or the shorter of
@@ -93,6 +94,8 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
     short_sentences = np.where(short_is_a, f["sentences"][a], f["sentences"][b])
     comparable = ((np.minimum(n_a, n_b) >= COMPARABLE * np.maximum(n_a, n_b)) | short_cut
                   | (short_sentences >= FULL_SENTENCES))
+    # the same volume and first page: two names of one journal (a translated or abbreviated title), not two
+    same_place = (ev["volume"] > 0) & (ev["pages"] > 0)
     t = {
         "id_same": (ev["identifier"] > 0) & (title_same | (ev["title_similarity"] >= COLLECTION_TITLE))
         & (ev["pages"] >= 0),
@@ -105,8 +108,8 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
         "contained": c >= config.containment,
         "overlap": j >= config.title_jaccard,
         "unrelated": real[a] & real[b] & (j < config.title_jaccard) & (c < config.containment) & comparable,
-        "against": (np.nan_to_num(year_gap, nan=0.0) >= YEAR_GAP) | (ev["first_author"] < 0) | (ev["venue"] < 0)
-        | (((ev["pages"] < 0) | (ev["volume"] < 0)) & (ev["venue"] >= 0)),
+        "against": (np.nan_to_num(year_gap, nan=0.0) >= YEAR_GAP) | (ev["first_author"] < 0)
+        | ((ev["venue"] < 0) & ~same_place) | (((ev["pages"] < 0) | (ev["volume"] < 0)) & (ev["venue"] >= 0)),
         "titles_unrelated": ~title_same & (ev["title_similarity"] < COLLECTION_TITLE),
         "same_page": ev["pages"] > 0,
         "support": (ev["first_author"] > 0) | (year_gap == 0) | ((ev["pages"] > 0) & (ev["venue"] >= 0)),

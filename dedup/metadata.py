@@ -27,6 +27,7 @@ __all__ = [
     "author_names",
     "normalize_arxiv",
     "normalize_doi",
+    "page_key",
     "page_start",
     "pages_compare",
     "surname_keys",
@@ -215,18 +216,27 @@ def author_names(value: object) -> tuple[int | None, tuple[str, ...]]:
     return len(names), names
 
 
+#: Particles that open a surname and that catalogues keep or drop ("von Pawel, J." and "Pawel, J."; "Van Schil,
+#: P." and "Schil, P."): a surname before a comma is compared without them.
+PARTICLES = frozenset(["van", "von", "de", "der", "den", "del", "della", "di", "da", "dos", "das", "du", "la",
+                       "le", "ten", "ter", "vander", "vanden", "zu", "af", "av"])
+
+
 def surname_keys(name: str) -> tuple[str, ...]:
-    """The folded surname(s) a name may carry: before a comma (``Li, Xin``); after initials (``T Li``,
-    ``P. E. Gravitt``); before initials (``Mischitelli M.``); else the first and the last word (``Tianyu Li``,
-    or a family-name-first order, which we cannot tell apart).
+    """The folded surname(s) a name may carry: before a comma (``Li, Xin``; leading :data:`PARTICLES`
+    dropped); after initials (``T Li``, ``P. E. Gravitt``); before initials (``Mischitelli M.``); else the first
+    and the last word (``Tianyu Li``, or a family-name-first order, which we cannot tell apart).
 
     >>> surname_keys("Li, Xin"), surname_keys("T Li"), surname_keys("Mischitelli M."), surname_keys("Tianyu Li")
     (('li',), ('li',), ('mischitelli',), ('li', 'tianyu'))
-    >>> surname_keys("Müller, J.")
-    ('muller',)
+    >>> surname_keys("Müller, J."), surname_keys("von Pawel, J."), surname_keys("Van der Berg, A.")
+    (('muller',), ('pawel',), ('berg',))
     """
     if "," in name:
-        k = _fold(name.split(",", 1)[0])
+        words = name.split(",", 1)[0].split()
+        while len(words) > 1 and _fold(words[0]) in PARTICLES:  # "von Pawel, J." is filed under P too
+            words = words[1:]
+        k = _fold(" ".join(words))
         return (k,) if k else ()
     words = [w for w in name.split() if _fold(w)]
     if not words:
@@ -305,6 +315,17 @@ def page_start(pages: str | None) -> str | None:
     return (m.group(1) + m.group(2)).lower()
 
 
+def page_key(pages: str | None, year: int | None = None) -> str | None:
+    """The first page as :func:`pages_compare` reads it (:func:`page_start`); a page field that holds the
+    publication year (``2010``, ``2010/04``: a date filed as pages) is no page.
+
+    >>> page_key("278--313"), page_key("2010/04", 2010), page_key("2010", 2011)
+    ('278', None, '2010')
+    """
+    start = page_start(pages)
+    return None if start is None or (year and start == str(year)) else start
+
+
 def pages_compare(a: str, b: str) -> int:
     """+1 one first page, -1 two, 0 when they are not comparable (one electronic or supplement page number,
     one print page: ``E1924`` and ``2556`` can both be right).
@@ -329,16 +350,31 @@ def venues_compare(a: str, b: str) -> int:
     >>> venues_compare("circulation", "circulation research"), venues_compare("pediatric nephrology",
     ...                                                                        "pediatric transplantation")
     (0, -1)
+    >>> venues_compare("revista espa?ola anestesiolog?a", "revista espanola anestesiologia")
+    1
+    >>> venues_compare("zhonghua jie he = chinese tuberculosis", "chinese tuberculosis")
+    1
     """
     if a == b:
         return 1
+    if " = " in a or " = " in b:  # a parallel title: any of a venue's names may be the other's
+        return max(venues_compare(x, y) for x in a.split(" = ") for y in b.split(" = "))
     wa, wb = a.split(), b.split()
-    if len(wa) == len(wb) and all(x.startswith(y) or y.startswith(x) for x, y in zip(wa, wb, strict=True)):
+    if len(wa) == len(wb) and all(_starts_alike(x, y) for x, y in zip(wa, wb, strict=True)):
         return 1
     short, long_ = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
-    if all(any(x.startswith(y) or y.startswith(x) for y in long_) for x in short):
+    if all(any(_starts_alike(x, y) for y in long_) for x in short):
         return 0
     return -1
+
+
+def _starts_alike(x: str, y: str) -> bool:
+    """One word starts the other; a ``?`` (a character an export could not encode) matches any letter."""
+    if x.startswith(y) or y.startswith(x):
+        return True
+    if "?" not in x and "?" not in y:
+        return False
+    return all(c == d or c == "?" or d == "?" for c, d in zip(x, y, strict=False))
 
 
 _VENUE_STOP = frozenset(["the", "of", "and", "in", "on", "for", "journal", "j", "proceedings", "proc",
@@ -350,9 +386,30 @@ def venue_key(venue: str | None) -> str | None:
 
     >>> venue_key("The Journal of Cellular Physiology"), venue_key("J. Cellular Physiology")
     ('cellular physiology', 'cellular physiology')
+    >>> venue_key("Psychopharmacology.219 (1) ()(pp 149-158) 2012.Date of Publication: January 2012.")
+    'psychopharmacology'
+    >>> venue_key("Revista espa?ola de anestesiolog?a"), venue_key("Zhonghua jie he = Chinese journal of tuberculosis")
+    ('revista espa?ola de anestesiolog?a', 'zhonghua jie he = chinese tuberculosis')
     """
     if not venue:
         return None
-    words = [_fold(w) for w in re.split(r"[\s.,:;()&/-]+", venue)]
-    words = [w for w in words if w and w not in _VENUE_STOP]
-    return " ".join(words) or None
+    names = [" ".join(w for w in map(_fold_venue_word, _venue_words(name)) if w and w not in _VENUE_STOP)
+             for name in venue.split(" = ")]
+    return " = ".join(n for n in names if n) or None
+
+
+def _venue_words(name: str) -> list[str]:
+    """A venue name's words, up to the first number after the first word: a name does not go on into
+    volume, issue and pages (``Psychopharmacology.219 (1) ()(pp 149-158) 2012``, as some exports fill it)."""
+    words = [w for w in re.split(r"[\s.,:;()&/-]+", name) if w]
+    for i, w in enumerate(words[1:], 1):
+        if w.isdigit():
+            return words[:i]
+    return words
+
+
+def _fold_venue_word(word: str) -> str:
+    """A venue word folded; a ``?`` inside it (a letter lost by an export's encoding) is kept as ``?``."""
+    if "?" not in word.strip("?"):
+        return _fold(word)
+    return "?".join(_fold(part) for part in word.strip("?").split("?"))

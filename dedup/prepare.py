@@ -130,7 +130,7 @@ def _hash_opt(value: str | None) -> int:
 def record_features(rec: RawRecord, title: str, abstract: str, kind: str, cut: bool, arxiv: str | None,
                     names: Sequence[str]) -> tuple[dict[str, int | bool], dict[str, str]]:
     """The decision's per-record values and strings (see :data:`dedup.features.ARRAYS` and ``STRINGS``)."""
-    from .metadata import author_key, page_start, venue_key
+    from .metadata import author_key, page_key, page_start, venue_key
 
     tkey = title_key(title)
     values: dict[str, int | bool] = {
@@ -139,8 +139,9 @@ def record_features(rec: RawRecord, title: str, abstract: str, kind: str, cut: b
         "doi": _hash_opt(rec.doi), "arxiv": _hash_opt(arxiv), "year": rec.year or 0,
         "volume": _hash_opt(page_start(rec.volume)),
     }
-    strings = {"title_keys": tkey, "venue_keys": venue_key(rec.venue) or "", "page_keys": page_start(rec.pages) or "",
-               "author_keys": author_key(names), "dois": rec.doi or ""}
+    strings = {"title_keys": tkey, "venue_keys": venue_key(rec.venue) or "",
+               "page_keys": page_key(rec.pages, rec.year) or "", "author_keys": author_key(names),
+               "dois": rec.doi or ""}
     return values, strings
 
 
