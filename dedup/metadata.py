@@ -315,26 +315,40 @@ def page_start(pages: str | None) -> str | None:
     return (m.group(1) + m.group(2)).lower()
 
 
-def page_key(pages: str | None, year: int | None = None) -> str | None:
-    """The first page as :func:`pages_compare` reads it (:func:`page_start`); a page field that holds the
-    publication year (``2010``, ``2010/04``: a date filed as pages) is no page.
+_RANGE_RE = re.compile(r"\d\s*(?:-+|–|—)\s*[a-zA-Z]{0,3}\d")
 
-    >>> page_key("278--313"), page_key("2010/04", 2010), page_key("2010", 2011)
-    ('278', None, '2010')
+
+def page_key(pages: str | None, year: int | None = None) -> str | None:
+    """The first page as :func:`pages_compare` reads it (:func:`page_start`). A page field that holds the
+    publication year (``2010``, ``2010/04``: a date filed as pages) is no page; a lone number below 100 (no
+    range) is marked ``#``: it is an issue number filed as pages as often as a page.
+
+    >>> page_key("278--313"), page_key("2010/04", 2010), page_key("2010", 2011), page_key("15"), page_key("15-18")
+    ('278', None, '2010', '#15', '15')
     """
     start = page_start(pages)
-    return None if start is None or (year and start == str(year)) else start
+    if start is None or (year and start == str(year)):
+        return None
+    if start.isdigit() and int(start) < 100 and not _RANGE_RE.search(pages or ""):
+        return "#" + start
+    return start
 
 
 def pages_compare(a: str, b: str) -> int:
     """+1 one first page, -1 two, 0 when they are not comparable (one electronic or supplement page number,
-    one print page: ``E1924`` and ``2556`` can both be right).
+    one print page: ``E1924`` and ``2556`` can both be right; a small lone number, see :func:`page_key`,
+    beside a page that is not it).
 
     >>> pages_compare("278", "278"), pages_compare("278", "279"), pages_compare("e1924", "2556")
     (1, -1, 0)
+    >>> pages_compare("#15", "15"), pages_compare("#15", "116"), pages_compare("#15", "#16")
+    (1, 0, -1)
     """
     if a == b:
         return 1
+    if a.startswith("#") != b.startswith("#"):  # a small lone number beside another page: maybe an issue
+        return 1 if a.lstrip("#") == b.lstrip("#") else 0
+    a, b = a.lstrip("#"), b.lstrip("#")
     pa, pb = a.rstrip("0123456789"), b.rstrip("0123456789")
     return -1 if pa == pb else 0
 
