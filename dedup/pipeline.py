@@ -726,17 +726,17 @@ class EdgeIndex:
         self.evidence = [clusters.edge_evidence[k] for k in order.tolist()]
         self.score = clusters.edge_score[order]
 
-    def loc(self, i: int) -> str:
-        return f"{self.files[self.file_idx[i]]}:{self.lines[i]}"
-
     def edges(self, label: int) -> list[dict[str, Any]]:
         lo, hi = np.searchsorted(self.lab, [label, label + 1])
         from .decide import signal_of
 
-        return [{"a": self.loc(a), "b": self.loc(b), "signal": signal_of(rule), "rule": rule, "score": float(sc),
+        ends = self.pairs[lo:hi].ravel()  # a, b, a, b, ...: one gather for the cluster, not one per end
+        locs = [f"{self.files[f]}:{line}" for f, line in zip(self.file_idx[ends].tolist(), self.lines[ends].tolist(),
+                                                               strict=True)]
+        return [{"a": locs[2 * k], "b": locs[2 * k + 1], "signal": signal_of(rule), "rule": rule, "score": float(sc),
                  "evidence": ev}
-                for (a, b), rule, sc, ev in zip(self.pairs[lo:hi].tolist(), self.rule[lo:hi],
-                                                self.score[lo:hi].tolist(), self.evidence[lo:hi], strict=True)]
+                for k, (rule, sc, ev) in enumerate(zip(self.rule[lo:hi], self.score[lo:hi].tolist(),
+                                                       self.evidence[lo:hi], strict=True))]
 
 
 def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, ids: list[str],

@@ -54,9 +54,12 @@ def register(signal: Signal) -> Signal:
 
 # ------------------------------------------------------------------------------------------------ helpers
 def _unique(pairs: Pairs) -> Pairs:
+    """The distinct pairs, each as (low, high), in order (record numbers are below 2**31: a pair is one int64)."""
     if len(pairs) == 0:
         return np.zeros((0, 2), np.int64)
-    return np.unique(np.sort(pairs.astype(np.int64), axis=1), axis=0)
+    p = np.sort(pairs.astype(np.int64), axis=1)
+    code = np.unique((p[:, 0] << 32) | p[:, 1])
+    return np.stack([code >> 32, code & 0xFFFFFFFF], axis=1)
 
 
 def group_pairs(keys: np.ndarray, subset: np.ndarray | None = None) -> Pairs:

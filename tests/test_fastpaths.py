@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dedup.abstracts import _words, count_sentences
 from dedup.layouts import SMALL_WORDS, _is_lower_word, _title_scores
-from dedup.signals import group_pairs
+from dedup.signals import _unique, group_pairs
 
 CHARS = [*"abcXYZ019 _.!?'\"([-,;:\n\té߀—“", "the", "of", "We"]
 TEXT = st.lists(st.sampled_from(CHARS), max_size=80).map("".join)
@@ -61,3 +61,9 @@ def test_group_pairs_are_every_pair_with_an_equal_nonzero_key(keys: list[int]) -
     got = group_pairs(np.array(keys, dtype=np.uint64)).tolist()
     want = [[i, j] for i in range(len(keys)) for j in range(i + 1, len(keys)) if keys[i] and keys[i] == keys[j]]
     assert got == want
+
+
+@given(st.lists(st.tuples(st.integers(0, 2**31 - 1), st.integers(0, 2**31 - 1)), max_size=40))
+def test_unique_pairs_are_the_sorted_distinct_pairs(pairs: list[tuple[int, int]]) -> None:
+    want = sorted({(min(a, b), max(a, b)) for a, b in pairs})
+    assert [tuple(p) for p in _unique(np.array(pairs, dtype=np.int64).reshape(-1, 2)).tolist()] == want
