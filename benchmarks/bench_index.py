@@ -34,28 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
-
-
-def tree_rss_kb(root: int) -> int:
-    """RSS of a process and all its descendants, summed (shared pages count once per process)."""
-    kids: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/status") as fh:
-                st = dict(line.split(":", 1) for line in fh if ":" in line)
-        except OSError:
-            continue
-        kids.setdefault(int(st["PPid"]), []).append(int(pid))
-        rss[int(pid)] = int(st.get("VmRSS", "0 kB").split()[0])
-    total, todo = 0, [root]
-    while todo:
-        p = todo.pop()
-        total += rss.get(p, 0)
-        todo.extend(kids.get(p, []))
-    return total
+from procs import tree_rss_kb  # noqa: E402
 
 
 def measure(args: list[str], cwd: Path) -> dict[str, float | int | str]:

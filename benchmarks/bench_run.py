@@ -80,28 +80,10 @@ print(json.dumps({{"records": len(texts), "papers": papers, "seconds": elapsed, 
 RUN = r"""
 import json, os, resource, sys, threading, time
 sys.path.insert(0, {root!r})
+sys.path.insert(0, {root!r} + "/benchmarks")
+from procs import tree_rss_kb
 from dedup.config import Config
 from dedup.pipeline import run
-
-def tree_rss_kb(root):
-    # RSS of a process and all its descendants, summed (shared pages count once per process: an upper bound)
-    kids, rss = {{}}, {{}}
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{{pid}}/status") as fh:
-                st = dict(line.split(":", 1) for line in fh if ":" in line)
-        except OSError:
-            continue
-        kids.setdefault(int(st["PPid"]), []).append(int(pid))
-        rss[int(pid)] = int(st.get("VmRSS", "0 kB").split()[0])
-    total, todo = 0, [root]
-    while todo:
-        p = todo.pop()
-        total += rss.get(p, 0)
-        todo.extend(kids.get(p, []))
-    return total
 
 peak = [0]
 done = threading.Event()
