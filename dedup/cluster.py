@@ -12,7 +12,9 @@ Pairs decided *uncertain* are kept, with their evidence, for the report and ``de
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -37,11 +39,11 @@ class Clusters:
     edges: np.ndarray  # (k, 2) int64 joined pairs, a < b, sorted
     edge_rule: list[str]  # the rule that decided each joined pair
     edge_score: np.ndarray  # float64: the pair's strongest similarity (abstract Jaccard or title similarity)
-    edge_evidence: list[dict[str, float]]
+    edge_evidence: Sequence[dict[str, float]]
     uncertain: np.ndarray  # (u, 2) pairs decided uncertain
     uncertain_rule: list[str]
     uncertain_score: np.ndarray
-    uncertain_evidence: list[dict[str, float]]
+    uncertain_evidence: Sequence[dict[str, float]]
     uncertain_total: int  # before the MAX_UNCERTAIN cap
     near: np.ndarray  # (m, 2) int64 near-miss pairs
     near_score: np.ndarray  # float64
@@ -77,11 +79,35 @@ class UnionFind:
         return np.array([self.find(i) for i in range(len(self.parent))], dtype=np.int64)
 
 
-def _evidence_rows(ev: dict[str, np.ndarray], idx: np.ndarray) -> list[dict[str, float]]:
-    """Each pair's evidence, rounded to 4 places; NaN (no reading) left out."""
-    cols: list[tuple[str, list[float]]] = [(name, [round(v, 4) for v in values[idx].astype(np.float64).tolist()])
-                                           for name, values in ev.items()]
-    return [{name: col[k] for name, col in cols if col[k] == col[k]} for k in range(len(idx))]
+class EvidenceRows(Sequence[dict[str, float]]):
+    """Each pair's evidence as a dict of signal -> reading, rounded to 4 places, NaN (no reading) left out.
+    The readings stay one float matrix and a row becomes a dict only when it is read: at a million records
+    the joined pairs' dicts would hold ~0.5 GB until the report is written.
+
+    >>> rows = EvidenceRows({"a": np.array([0.123456, 1.0]), "b": np.array([np.nan, 2.0])}, np.array([1, 0]))
+    >>> len(rows), rows[0], rows[1], rows[-1] == rows[1], list(rows) == rows[0:2]
+    (2, {'a': 1.0, 'b': 2.0}, {'a': 0.1235}, True, True)
+    """
+
+    def __init__(self, ev: dict[str, np.ndarray], idx: np.ndarray) -> None:
+        self.names = list(ev)
+        self.values = (np.stack([ev[name][idx] for name in self.names], axis=1).astype(np.float64) if self.names
+                       else np.zeros((len(idx), 0)))
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @overload
+    def __getitem__(self, k: int) -> dict[str, float]: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[dict[str, float]]: ...
+
+    def __getitem__(self, k: int | slice) -> dict[str, float] | list[dict[str, float]]:
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        return {name: r for name, v in zip(self.names, self.values[k].tolist(), strict=True)
+                if (r := round(v, 4)) == r}
 
 
 def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features) -> tuple[np.ndarray, np.ndarray]:
@@ -149,9 +175,9 @@ def find_clusters(f: Features, config: Config) -> Clusters:
     near = near[np.lexsort((near, -near_j))][:NEAR_MISSES]
     return Clusters(
         labels=labels, edges=pairs[joined].reshape(-1, 2), edge_rule=[names[rule[k]] for k in joined.tolist()],
-        edge_score=np.round(score[joined], 4), edge_evidence=_evidence_rows(ev, joined),
+        edge_score=np.round(score[joined], 4), edge_evidence=EvidenceRows(ev, joined),
         uncertain=pairs[unc].reshape(-1, 2),
         uncertain_rule=[CHAIN_CONFLICT if refused[k] else names[rule[k]] for k in unc.tolist()],
-        uncertain_score=np.round(score[unc], 4), uncertain_evidence=_evidence_rows(ev, unc),
+        uncertain_score=np.round(score[unc], 4), uncertain_evidence=EvidenceRows(ev, unc),
         uncertain_total=total_unc, near=pairs[near].reshape(-1, 2),
         near_score=np.round(np.nan_to_num(ev["abstract_jaccard"][near]), 4), candidates=len(pairs))

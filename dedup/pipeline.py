@@ -723,7 +723,8 @@ class EdgeIndex:
         self.lab = lab[order]
         self.pairs = edges[order]
         self.rule = [clusters.edge_rule[k] for k in order.tolist()]
-        self.evidence = [clusters.edge_evidence[k] for k in order.tolist()]
+        self.order = order  # evidence rows are read (made dicts) cluster by cluster, as the report is written
+        self.evidence = clusters.edge_evidence
         self.score = clusters.edge_score[order]
 
     def edges(self, label: int) -> list[dict[str, Any]]:
@@ -736,7 +737,8 @@ class EdgeIndex:
         return [{"a": locs[2 * k], "b": locs[2 * k + 1], "signal": signal_of(rule), "rule": rule, "score": float(sc),
                  "evidence": ev}
                 for k, (rule, sc, ev) in enumerate(zip(self.rule[lo:hi], self.score[lo:hi].tolist(),
-                                                       self.evidence[lo:hi], strict=True))]
+                                                       map(self.evidence.__getitem__, self.order[lo:hi].tolist()),
+                                                       strict=True))]
 
 
 def _merge_tasks(labels: np.ndarray, cl_labels: np.ndarray, reps: np.ndarray, ids: list[str],
