@@ -366,6 +366,8 @@ def venues_compare(a: str, b: str) -> int:
     (0, -1)
     >>> venues_compare("revista espa?ola anestesiolog?a", "revista espanola anestesiologia")
     1
+    >>> venues_compare("natl acad sci u s a", "national academy sciences united states america")
+    1
     >>> venues_compare("zhonghua jie he = chinese tuberculosis", "chinese tuberculosis")
     1
     """
@@ -383,9 +385,16 @@ def venues_compare(a: str, b: str) -> int:
 
 
 def _starts_alike(x: str, y: str) -> bool:
-    """One word starts the other; a ``?`` (a character an export could not encode) matches any letter."""
+    """One word starts the other, or abbreviates it by contraction (``natl`` national, ``jpn`` japanese: the
+    first letter and the rest in order, as ISO 4 contracts); a ``?`` (a character an export could not encode)
+    matches any letter."""
     if x.startswith(y) or y.startswith(x):
         return True
+    short, long_ = (x, y) if len(x) < len(y) else (y, x)
+    if 3 <= len(short) <= 4 and short[0] == long_[0]:  # longer contractions read like truncations of other words
+        rest = iter(long_[1:])
+        if all(c in rest for c in short[1:]):
+            return True
     if "?" not in x and "?" not in y:
         return False
     return all(c == d or c == "?" or d == "?" for c, d in zip(x, y, strict=False))
