@@ -29,6 +29,7 @@ __all__ = [
     "normalize_doi",
     "page_key",
     "page_start",
+    "venue_citation",
     "pages_compare",
     "surname_keys",
     "venue_key",
@@ -332,6 +333,25 @@ def page_key(pages: str | None, year: int | None = None) -> str | None:
     if start.isdigit() and int(start) < 100 and not _RANGE_RE.search(pages or ""):
         return "#" + start
     return start
+
+
+_VOLUME_ISSUE_RE = re.compile(r"(?<![\w(])(\d{1,4})\s*\([^()]*\)")
+_CITED_PAGES_RE = re.compile(r"(?:\bpp?\.?\s*|\)\s*:\s*)([A-Za-z]{0,3}\d+(?:\s*[-–]\s*[A-Za-z]{0,3}\d+)?)")
+
+
+def venue_citation(venue: str | None) -> tuple[str | None, str | None]:
+    """The volume and pages some exports write into the venue field after the journal's name, in the usual
+    citation forms: ``volume (issue)`` and ``pp start-end`` or ``(issue):start-end``.
+
+    >>> venue_citation("Psychopharmacology.219 (1) ()(pp 149-158) 2012.Date of Publication: January 2012.")
+    ('219', '149-158')
+    >>> venue_citation("Lancet. 2010;375(9729):1896-1905"), venue_citation("Nature")
+    (('375', '1896-1905'), (None, None))
+    """
+    if not venue or not any(c.isdigit() for c in venue):
+        return None, None
+    vol, pages = _VOLUME_ISSUE_RE.search(venue), _CITED_PAGES_RE.search(venue)
+    return (vol.group(1) if vol else None), (pages.group(1) if pages else None)
 
 
 def pages_compare(a: str, b: str) -> int:

@@ -130,17 +130,21 @@ def _hash_opt(value: str | None) -> int:
 def record_features(rec: RawRecord, title: str, abstract: str, kind: str, cut: bool, arxiv: str | None,
                     names: Sequence[str]) -> tuple[dict[str, int | bool], dict[str, str]]:
     """The decision's per-record values and strings (see :data:`dedup.features.ARRAYS` and ``STRINGS``)."""
-    from .metadata import author_key, page_key, page_start, venue_key
+    from .metadata import author_key, page_key, page_start, venue_citation, venue_key
 
     tkey = title_key(title)
+    volume, pages = rec.volume, rec.pages
+    if not (volume and pages):  # an export that wrote them into the venue: compared, never output from there
+        cited = venue_citation(rec.venue)
+        volume, pages = volume or cited[0], pages or cited[1]
     values: dict[str, int | bool] = {
         "lines": rec.source.line, "tkey": key_hash(tkey), "truncated": cut, "kind": KINDS.index(kind),
         "twords": min(len(_WORD_RE.findall(title)), 32767), "generic": is_generic_title(tkey),
         "doi": _hash_opt(rec.doi), "arxiv": _hash_opt(arxiv), "year": rec.year or 0,
-        "volume": _hash_opt(page_start(rec.volume)),
+        "volume": _hash_opt(page_start(volume)),
     }
     strings = {"title_keys": tkey, "venue_keys": venue_key(rec.venue) or "",
-               "page_keys": page_key(rec.pages, rec.year) or "", "author_keys": author_key(names),
+               "page_keys": page_key(pages, rec.year) or "", "author_keys": author_key(names),
                "dois": rec.doi or ""}
     return values, strings
 
