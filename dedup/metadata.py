@@ -108,14 +108,20 @@ def arxiv_from_text(text: str) -> str | None:
     return None
 
 
+_DOI_VERSION_RE = re.compile(r"\.pub\d+$")
+
+
 def dois_compatible(a: str, b: str) -> bool:
-    """Whether two DOIs can name one paper: equal, or one the collection the other is an item of (a journal
-    supplement's DOI and its poster's, ``10.1093/eurheartj/ehx502`` and ``10.1093/eurheartj/ehx502.p4339``).
+    """Whether two DOIs can name one paper: equal, one the collection the other is an item of (a journal
+    supplement's DOI and its poster's, ``10.1093/eurheartj/ehx502`` and ``10.1093/eurheartj/ehx502.p4339``), or
+    two versions of one work (Cochrane's ``….CD000144.pub2`` and ``.pub3``, as arXiv's ``v1`` and ``v2``).
 
     >>> dois_compatible("10.1093/x/ehx502", "10.1093/x/ehx502.p4339"), dois_compatible("10.1/a", "10.1/b")
     (True, False)
+    >>> dois_compatible("10.1002/14651858.cd000144.pub2", "10.1002/14651858.cd000144.pub3")
+    True
     """
-    if a == b:
+    if a == b or _DOI_VERSION_RE.sub("", a) == _DOI_VERSION_RE.sub("", b):
         return True
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return long_.startswith(short) and long_[len(short)] in "./-_"
