@@ -133,7 +133,8 @@ def _id_evidence(f: Features, pairs: Pairs, config: Config) -> np.ndarray:
 
 
 register(Signal("identifier", "+1 a DOI or arXiv id in common (arXiv versions are one id); -1 a DOI or arXiv "
-                "id on both sides that differs (a collection's DOI and its item's do not); 0 unknown",
+                "id on both sides that differs (a collection's DOI and its item's do not, nor two versions "
+                ".pub2, .pub3); 0 unknown",
                 _id_evidence, _id_candidates))
 
 
