@@ -63,7 +63,6 @@ __all__ = [
     "fix_mojibake",
     "fix_nfc",
     "fix_numeric_debris",
-    "fix_quotes",
     "fix_stripped_commands",
     "fix_superscripts",
     "fix_symbols",
@@ -78,6 +77,28 @@ Fixer = Callable[[str], str]
 def _alternation(names: Iterable[str]) -> str:
     """A regex alternation of literal names, longest first so ``leftrightarrow`` beats ``rightarrow``."""
     return "|".join(re.escape(name) for name in sorted(names, key=lambda n: (-len(n), n)))
+
+
+#: Character sets are data: ranges of code points (``(first, last)``, both included). Each rule's regex is compiled
+#: from its set, and the screen's need (its non-ASCII characters) is built from the same ranges, never by testing
+#: every code point against the regex (that cost seconds at import).
+CharRanges = tuple[tuple[int, int], ...]
+
+
+def _class(ranges: CharRanges) -> str:
+    """A regex character class of `ranges`."""
+    return "[" + "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                         for a, b in ranges) + "]"
+
+
+def _ranges_of(codes: Iterable[int]) -> CharRanges:
+    """Code points as ranges (one per code point: the tables they come from are small)."""
+    return tuple((c, c) for c in sorted(codes))
+
+
+def _non_ascii(ranges: CharRanges) -> frozenset[str]:
+    """The non-ASCII characters of `ranges`: a need of the screen that is a set of characters."""
+    return frozenset(chr(c) for a, b in ranges for c in range(max(a, 0x80), b + 1))
 
 
 # ---------------------------------------------------------------------------------------------- HTML
@@ -238,7 +259,8 @@ def _undo_whole_text_mojibake(text: str) -> str | None:
     return None if fixed == text else fixed
 
 
-_INVISIBLE_RE = re.compile("[" + "".join(map(chr, INVISIBLE)) + "]")
+_INVISIBLE = _ranges_of(INVISIBLE)
+_INVISIBLE_RE = re.compile(_class(_INVISIBLE))
 # A soft hyphen right after what a UTF-8 lead byte becomes in cp1252/cp1250 is the second byte of mojibake
 # (``í`` is C3 AD, read ``Ã\xad``): removing it would make the mojibake unrecoverable.
 _MOJIBAKE_SOFT_HYPHEN_RE = re.compile("(?<=[\xc2-\xf4\u0102\u0139\u0104\u0150\u0106])\u00ad")
@@ -264,7 +286,10 @@ def fix_invisible(text: str) -> str:
     return text.translate(INVISIBLE)
 
 
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\r\x85\u2028\u2029\u206a-\u206f\ufff9-\ufffc\ud800-\udfff]")
+#: Control characters, line separators, deprecated format characters, interlinear annotation and surrogates.
+_CONTROLS: CharRanges = ((0x00, 0x08), (0x0B, 0x0B), (0x0D, 0x1F), (0x7F, 0x7F), (0x85, 0x85), (0x2028, 0x2029),
+                         (0x206A, 0x206F), (0xFFF9, 0xFFFC), (0xD800, 0xDFFF))
+_CONTROL_RE = re.compile(_class(_CONTROLS))
 
 
 def _controls_trigger(text: str) -> bool:
@@ -287,8 +312,10 @@ def fix_control_chars(text: str) -> str:
     return ftfy.fixes.remove_control_chars(text)
 
 
-_LIGATURE_RE = re.compile("[" + re.escape("".join(map(chr, sorted(LIGATURES)))) + "]")
-_WIDTH_RE = re.compile("[" + re.escape("".join(map(chr, sorted(WIDTH_MAP)))) + "]")
+_LIGATURES = _ranges_of(LIGATURES)
+_WIDTHS = _ranges_of(WIDTH_MAP)
+_LIGATURE_RE = re.compile(_class(_LIGATURES))
+_WIDTH_RE = re.compile(_class(_WIDTHS))
 
 
 def _ligatures_trigger(text: str) -> bool:
@@ -321,24 +348,6 @@ def fix_width(text: str) -> str:
     return ftfy.fixes.fix_character_width(text)
 
 
-_CURLY_QUOTE_RE = re.compile("[\u02bc\u2018-\u201f]")
-
-
-def _quotes_trigger(text: str) -> bool:
-    return not text.isascii() and _CURLY_QUOTE_RE.search(text) is not None
-
-
-def fix_quotes(text: str) -> str:
-    """Straighten curly quotes and apostrophes, as ftfy does (policy: one form for every quote style).
-
-    >>> fix_quotes('“informative” and the model’s ‘view’, „bootstrap“')
-    '"informative" and the model\\'s \\'view\\', "bootstrap"'
-    """
-    if not _quotes_trigger(text):
-        return text
-    return ftfy.fixes.uncurl_quotes(text)
-
-
 def _nfc_trigger(text: str) -> bool:
     return not text.isascii() and not unicodedata.is_normalized("NFC", text)
 
@@ -356,11 +365,16 @@ def fix_nfc(text: str) -> str:
 
 # Runs of horizontal whitespace, any kind: collapsed to one space. A single no-break or thin space is the
 # author's typography (``10\u00a0km``, ``ammaccato,\u00a0è``) and stays, as it does in ftfy.
-_SPACE_RUN_RE = re.compile(r"[ \t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\x0b\x0c]")
+#: Horizontal whitespace other than the space: tab, vertical tab, form feed, no-break, Ogham, the typographic
+#: spaces, narrow no-break, medium mathematical and ideographic space.
+_ODD_SPACES: CharRanges = ((0x09, 0x09), (0x0B, 0x0C), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A),
+                           (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000))
+_SPACES = ((0x20, 0x20), *_ODD_SPACES)
+_SPACE_RUN_RE = re.compile(_class(_SPACES) + r"{2,}|[\t\x0b\x0c]")
 _LINE_EDGE_RE = re.compile(r" ?\n ?")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
-_ODD_SPACE_RE = re.compile(r"[\t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_SPACE_RUN_SCREEN_RE = re.compile(r"[ \t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\x0b\x0c]")
+_ODD_SPACE_RE = re.compile(_class(_ODD_SPACES))
+_SPACE_RUN_SCREEN_RE = _SPACE_RUN_RE
 
 
 def _whitespace_trigger(text: str) -> bool:
@@ -404,16 +418,20 @@ def _latex_quotes_trigger(text: str) -> bool:
 
 
 def fix_latex_quotes(text: str) -> str:
-    """Turn LaTeX quotes (````word''`` and ``''word''``) into plain double quotes (the quote policy).
+    """Render LaTeX quote ligatures as LaTeX prints them: ````word''`` and ``''word''`` become “word”.
+
+    Quote policy: typographic quotes are the author's typography and stay as written; straight ASCII quotes stay
+    straight (no guessing at "smart" quotes: that breaks code and inch marks); only LaTeX's ligatures, which are
+    markup, are rendered. The dedup key folds every quote form, so copies still match.
 
     >>> fix_latex_quotes("a mild ''informative'' condition, ``supervised pre-training''")
-    'a mild "informative" condition, "supervised pre-training"'
+    'a mild “informative” condition, “supervised pre-training”'
     >>> fix_latex_quotes("the model's 5'' screen")
     "the model's 5'' screen"
     """
     if not _latex_quotes_trigger(text):
         return text
-    return _LATEX_QUOTES_RE.sub(lambda m: '"' + (m.group(1) or m.group(2)) + '"', text)
+    return _LATEX_QUOTES_RE.sub(lambda m: "\u201c" + (m.group(1) or m.group(2)) + "\u201d", text)
 
 
 # Lookbehinds come after the delimiter they guard, so that the regex engine scans for the delimiter.
@@ -467,8 +485,14 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
     return len(words) < 2
 
 
+#: In math ``'`` is a prime, never a quote: ``f''(x)`` must not become LaTeX's closing-quote ligature.
+_MATH_PRIME = "\ue003"
+
+
 @functools.lru_cache(maxsize=65536)
 def _render_math(content: str) -> str:
+    if "''" in content:
+        return render(restore_math(content.replace("'", _MATH_PRIME))).strip().replace(_MATH_PRIME, "'")
     return render(restore_math(content)).strip()
 
 
@@ -1221,11 +1245,6 @@ class Rule(NamedTuple):
     needs: tuple[str | frozenset[str] | Callable[[str], bool], ...] = ()
 
 
-def _chars(pattern: re.Pattern[str]) -> frozenset[str]:
-    """The non-ASCII characters a one-character-class pattern matches: a need that is a set of characters."""
-    return frozenset(c for c in map(chr, range(0x80, 0x110000)) if pattern.fullmatch(c))
-
-
 _GE_NUMBER_RE = re.compile(r"geq?[0-9]")  # literal prefixes: a fast scan, unlike [gl]eq?[0-9]
 _LE_NUMBER_RE = re.compile(r"leq?[0-9]")
 
@@ -1256,17 +1275,16 @@ _ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 
 
 
 #: The rules in the order they run. Order matters: text is decoded (entities, mojibake) before LaTeX can be
-#: seen; quotes are straightened before LaTeX quotes are read; math spans are rendered before the escapes
+#: seen; math spans are rendered before the escapes
 #: and commands outside them (``\$`` is no delimiter); stripped forms before raw commands; scripts after
 #: every renderer; spaces and NFC last.
 RULES: tuple[Rule, ...] = (
     Rule("html.entities", fix_html_entities, _entities_trigger, ("&",)),
     Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, (_MOJIBAKE_CHARS,)),
-    Rule("invisible", fix_invisible, _invisible_trigger, (_chars(_INVISIBLE_RE),)),
-    Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, _chars(_CONTROL_RE))),
-    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (_chars(_LIGATURE_RE),)),
-    Rule("unicode.width", fix_width, _width_trigger, (_chars(_WIDTH_RE),)),
-    Rule("unicode.quotes", fix_quotes, _quotes_trigger, (_chars(_CURLY_QUOTE_RE),)),
+    Rule("invisible", fix_invisible, _invisible_trigger, (_non_ascii(_INVISIBLE),)),
+    Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, _non_ascii(_CONTROLS))),
+    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (_non_ascii(_LIGATURES),)),
+    Rule("unicode.width", fix_width, _width_trigger, (_non_ascii(_WIDTHS),)),
     Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, (_numeric_debris_trigger,)),
     Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
     Rule("latex.math", fix_math, _math_trigger, ("$", "\\")),
@@ -1282,7 +1300,7 @@ RULES: tuple[Rule, ...] = (
     Rule("latex.superscripts", fix_superscripts, _superscripts_trigger, ("^", "_{")),
     Rule("latex.braces", fix_braces, _braces_trigger, ("{",)),
     Rule("whitespace", fix_whitespace, _whitespace_trigger,
-         ("  ", "\t", "\n", "\x0b", "\x0c", _chars(_ODD_SPACE_RE), _space_at_an_end)),
+         ("  ", "\t", "\n", "\x0b", "\x0c", _non_ascii(_ODD_SPACES), _space_at_an_end)),
     Rule("unicode.nfc", fix_nfc, _nfc_trigger, (NON_ASCII,)),
 )
 

@@ -73,8 +73,8 @@ def _script(op: str, content: str) -> str:
         return ""
     if op == "^" and content in ("∘", "\\circ"):
         return "°"
-    if op == "^" and content in ("′", "'", "\\prime"):
-        return "′"
+    if op == "^" and content.replace("\\prime", "′").strip(" ′'") == "":
+        return "′" * sum(content.count(p) for p in ("′", "'", "\\prime"))  # f^{\prime\prime}: f′′
     if op == "^" and all(c in _SUPERSCRIPT_CHARS for c in content) and not (
         content[0] == "-" and len(content) == 1
     ):

@@ -306,7 +306,7 @@ SLOTS: list[tuple[str, str | None, str | None, str | None, str | None]] = [
     ("C_Φ", r"C_\Phi", "C_Phi", "C_&Phi;", r"$C_\Phi$"),
     ("Φ ∘ Ψ", r"\Phi \circ \Psi", "Phi circ Psi", "&Phi; &compfn; &Psi;", r"$\Phi \circ \Psi$"),
     ("α", r"\alpha", None, "&alpha;", r"$\alpha$"),
-    ('"informative"', "``informative''", "''informative''", "&ldquo;informative&rdquo;", "“informative”"),
+    ("“informative”", "``informative''", "''informative''", "&ldquo;informative&rdquo;", None),
     ("components–such", None, "componentsx2013such", "components&#x2013;such", None),
     ("0.5%", r"0.5\%", None, "0.5&#37;", None),
     ("Finetuning", r"\textbf{F}inetuning", "textbf{F}inetuning", None, None),
