@@ -42,7 +42,7 @@ from dedup.chardata import (
     STRIPPED_BEFORE_NUMBER,
     STRIPPED_OPERATORS,
 )
-from dedup.latex import command_names, render, render_scripts, restore_math
+from dedup.latex import CITATIONS, command_names, render, render_scripts, restore_math
 
 __all__ = [
     "FIXERS",
@@ -464,8 +464,10 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
     if "://" in content:
         return False
     lone_operator = len(content) == 1 and not content.isalnum()
-    if digit and "\\" not in content and not lone_operator:
-        return False  # $5-$10: a digit right after the closing dollar is an amount ($\le$13 is not)
+    if digit and "\\" not in content and not lone_operator and not content.isalpha():
+        # $5-$10: a digit right after the closing dollar is an amount ($\le$13 is not, nor is its stripped
+        # copy $le$13: one run of letters is no amount)
+        return False
     if content[0].isspace() or content[-1].isspace():
         if not (_MATH_SIGNAL_RE.search(content) or restore_math(content) != content) and (
                 content.strip()[:1].isdigit() or _plain_words(content) or not content.strip()):
@@ -678,8 +680,11 @@ def fix_commands(text: str) -> str:
 #: Commands whose arguments are math: a stripped argument gets its command names back too.
 MATH_ARGUMENT_COMMANDS = frozenset({"frac", "dfrac", "tfrac", "sqrt", "hat", "bar", "vec", "tilde", "overline",
                                     "underline", "dot", "ddot", "widehat", "widetilde", "boldsymbol", "bm"})
-_STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{|(?<=sqrt)\[)")
-_STRIPPED_SWITCH_RE = re.compile(r"\{(it|em|bf|rm|sl|sc|tt|sf|cal)(?=[ {])")
+_STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{|(?<=sqrt|cite)\[|(?<=cite[pt])\[)")
+_STRIPPED_SWITCH_RE = re.compile(
+    r"\{(it|em|bf|rm|sl|sc|tt|sf|cal)(?=[ {])|(?<![A-Za-z\\])(it|em|bf|rm|sl|sc|tt|sf|cal)(?=\{)"
+)
+_FONT_SWITCH_NAMES = frozenset({"it", "em", "bf", "rm", "sl", "sc", "tt", "sf", "cal"})
 # Each branch starts with its quote and looks behind it afterwards: the regex engine then scans for the three
 # quote characters only instead of trying every position.
 _STRIPPED_ACCENT_RE = re.compile(
@@ -687,6 +692,32 @@ _STRIPPED_ACCENT_RE = re.compile(
     r"|'(?<=[A-Za-z][a-z]')(?<![Qq]u')(?!(?:s|t|d|ll|re|ve|m)\b)(?=[aeiouycnszrl])"
     r"|`(?<=[a-z]`)(?=[aeiou])"
 )
+
+
+#: A stripped accent command with its braced letter (``Babuv{s}ka``, ``ErdH{o}s``, ``Lema^{i}tre``): the braces
+#: say it was a command; the letter context (see :func:`_braced_accent`) says it sat inside a word.
+_STRIPPED_BRACED_ACCENT_RE = re.compile(r"\{(?<=[vuHckrdbt\"'`~=.^]\{)[A-Za-z]\}")
+
+
+def _braced_accent_at(text: str, brace: int) -> bool:
+    """Whether the accent before the brace at `brace` (``v`` of ``v{s}``) sits in a word: a letter glued before
+    it or after its group (a caret needs both, and two letters after: ``x^{i}`` is a script)."""
+    before = text[brace - 2:brace - 1] if brace >= 2 else ""
+    after = text[brace + 3:brace + 5]
+    if before.isalpha() and text[brace - 1].isalpha():
+        start = brace - 1
+        while start and text[start - 1] in _ASCII_LETTERS:
+            start -= 1
+        run = text[start:brace]
+        if any(run[k:] in command_names() or run[k:] in _FONT_SWITCH_NAMES for k in range(len(run) - 1)):
+            return False  # sqrt{s}, bar{D}, textit{T}: the letter ends a command name, it is no accent
+    if text[brace - 1] == "^":
+        return before.isalpha() and after.isalpha() and after.islower() and len(after) == 2
+    return before.isalpha() or after[:1].isalpha()
+
+
+def _braced_accents(text: str) -> list[re.Match[str]]:
+    return [m for m in _STRIPPED_BRACED_ACCENT_RE.finditer(text) if _braced_accent_at(text, m.start())]
 
 
 def _has_accent_quote(text: str) -> bool:
@@ -712,8 +743,9 @@ def _stripped_command_matches(text: str) -> list[re.Match[str]]:
     before a ``{`` (or a ``[`` after ``sqrt``), so the regex is tried at the start of that run only."""
     found: list[re.Match[str]] = []
     ends = _positions(text, "{")
-    if "sqrt[" in text:
-        ends = sorted(ends + [at for at in _positions(text, "[") if text.endswith("sqrt", 0, at)])
+    if "sqrt[" in text or "cite" in text:  # commands whose optional argument comes first: sqrt[3]{x}, cite[p. 2]{k}
+        ends = sorted(ends + [at for at in _positions(text, "[") if text.endswith(("sqrt", "cite", "citep", "citet"),
+                                                                                   0, at)])
     for end in ends:
         start = end
         while start > 0 and text[start - 1] in _ASCII_LETTERS:
@@ -724,6 +756,8 @@ def _stripped_command_matches(text: str) -> list[re.Match[str]]:
 
 
 def _stripped_commands_trigger(text: str) -> bool:
+    if "{" in text and "\\" not in text and _braced_accents(text):
+        return True
     if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or any(
             m.group(1) in command_names() for m in _stripped_command_matches(text))):
         return True
@@ -760,8 +794,15 @@ def fix_stripped_commands(text: str) -> str:
         return text
     if "\\" not in text and ('"' in text or _has_accent_quote(text)) and _STRIPPED_ACCENT_RE.search(text):
         text = _STRIPPED_ACCENT_RE.sub(_accent, text)
+    if "{" in text and "\\" not in text and (accents := _braced_accents(text)):
+        pieces, done = [], 0
+        for m in accents:  # the accent character before the match goes too: v{s} -> \v{s} -> š
+            pieces += [text[done:m.start() - 1], render("\\" + text[m.start() - 1] + m.group())]
+            done = m.end()
+        text = "".join(pieces) + text[done:]
     if "{" in text:
-        text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)
+        # {it Chandra}, and cal{O}: a switch glued to a brace opens it
+        text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1) if m.group(1) else "\\" + m.group(2), text)
     names = command_names()
     pieces, done = [], 0
     for match in _stripped_command_matches(text):
@@ -774,11 +815,16 @@ def fix_stripped_commands(text: str) -> str:
             continue
         span = restored[:end]
         if match.group(1) in MATH_ARGUMENT_COMMANDS or match.group(1).startswith("math"):
-            span = head + restore_math(span[len(head):])  # mathcal{C_Phi}: the argument is math
+            # mathcal{C_Phi}: the arguments are math, restored with the command (a brace that opens them is no set)
+            whole = restore_math(match.group(1) + span[len(head):])
+            span = whole if whole.startswith(head) else head + restore_math(span[len(head):])
         elif "{" in span[len(head):]:  # emph{emph{xy}}: commands nested in the arguments lost theirs too
             span = head + _STRIPPED_COMMAND_RE.sub(
                 lambda m: "\\" + m.group(1) if m.group(1) in names else m.group(), span[len(head):])
-        pieces += [text[done : match.start()], render(span)]
+        before = text[done : match.start()]
+        if match.group(1) in CITATIONS:
+            before = before.rstrip(" ~")  # dropped with the space before it, as a raw \cite is
+        pieces += [before, render(span)]
         done = match.end() + end - len(head)
     text = "".join(pieces) + text[done:] if pieces else text
     return fix_commands(text) if "\\" in text else text
@@ -1026,9 +1072,9 @@ _STRONG_IN_REGION_RE = re.compile(rf"^\{{?({_GREEK_NAMES})(?=[^a-z]|$)")
 # word is followed by `_` or `^`.
 _BEFORE_SCRIPT_NAMES = frozenset(GREEK) | {"sum", "int", "prod", "oint", "bigcup", "bigcap"}
 _BEFORE_SCRIPT_RE = re.compile(
-    rf"(?<![\w\\])([A-Za-z]{{2,}})(?=[_^](?:\{{|[A-Za-z0-9]{{1,2}}(?![A-Za-z0-9])|(?:{_GREEK_NAMES})(?![a-z])))"
+    rf"(?<![^\W\d])(?<!\\)([A-Za-z]{{2,}})(?=[_^](?:\{{|[A-Za-z0-9]{{1,2}}(?![A-Za-z0-9])|(?:{_GREEK_NAMES})(?![a-z])))"
 )
-_WORD_END_RE = re.compile(r"(?<![\w\\])[A-Za-z]{2,}$")
+_WORD_END_RE = re.compile(r"(?<![A-Za-z_\\])[A-Za-z]{2,}$")  # 2theta_{23}: a coefficient may stand before
 
 
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -1075,7 +1121,11 @@ def _greek_operands(match: re.Match[str]) -> str:
     return "".join(_render_command(part) if part in GREEK else part or "" for part in match.groups())
 
 
-_GREEK_RUN_RE = re.compile(rf"(?<![A-Za-z\\])(?:{_GREEK_NAMES})")
+#: Names rendered in a math region (after ``_``/``^`` on a one-letter base): Greek letters and the symbols that
+#: stand as a script of their own (``z_odot``, ``k^{times}``, ``RP^infty``, ``f^prime``), never a word.
+_REGION_NAMES = frozenset(GREEK) | {"infty", "times", "odot", "oplus", "otimes", "cdot", "pm", "mp", "partial",
+                                    "nabla", "hbar", "prime"}
+_GREEK_RUN_RE = re.compile(rf"(?<![A-Za-z\\])(?:{_alternation(_REGION_NAMES)})")
 
 
 def _greek_trigger(text: str) -> bool:
@@ -1091,16 +1141,17 @@ def _greek_trigger(text: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _region_greek(region: str) -> str:
-    """Greek names in a math region (``Phi``, ``{alpha_1}``), made only of Greek names and non-letters."""
+    """Greek and symbol names in a math region (``Phi``, ``{alpha_1}``, ``{times}``), made only of such names
+    and non-letters."""
     return re.sub(r"(?<![\\A-Za-z])[A-Za-z]+", lambda m: "".join(
-        _render_command(p) if p in GREEK else p for p in (_greek_parts(m.group()) or [m.group()])), region)
+        _render_command(p) if p in _REGION_NAMES else p for p in (_greek_parts(m.group()) or [m.group()])), region)
 
 
 def _greek_parts(run: str) -> list[str] | None:
-    if run in GREEK:
+    if run in _REGION_NAMES:
         return [run]
     for i in range(2, len(run) - 1):
-        if run[:i] in GREEK and run[i:] in GREEK:
+        if run[:i] in _REGION_NAMES and run[i:] in _REGION_NAMES:
             return [run[:i], run[i:]]
     return None
 

@@ -41,6 +41,7 @@ from dedup.chardata import (
 __all__ = [
     "command_names",
     "math_names",
+    "takes_arguments",
     "render",
     "render_scripts",
     "restore_math",
@@ -318,6 +319,13 @@ _SHORT_SWITCHES = frozenset({"it", "em", "up", "md", "sl", "sc", "tt", "sf", "bf
                              "small", "large", "big", "indent", "thanks", "strut"})
 
 
+@functools.cache
+def takes_arguments(name: str) -> bool:
+    """Whether the parser reads arguments after ``\\name`` (``frac``, ``bar``, ``mathbb``, ``text``), as opposed
+    to a symbol (``in``, ``setminus``, ``max``): a brace after a symbol is no argument of it."""
+    return name in ACCENT_NAMES or _renderer()[1].keywords["latex_context"].get_macro_spec(name) is not None
+
+
 #: Commands that take an argument and are restored even inside a script (fonts, accents, text).
 SCRIPT_COMMANDS = frozenset({"mathrm", "mathbf", "mathcal", "mathbb", "mathit", "mathsf", "mathtt", "mathfrak",
                              "mathscr", "boldsymbol", "text", "textrm", "operatorname", "hat", "bar", "tilde",
@@ -360,21 +368,31 @@ def _split_names(run: str, names: frozenset[str]) -> list[str] | None:
         if i == len(run) - 1 and parts and parts[-1] in ACCENT_NAMES:
             parts.append(run[i])  # checkR: an accent on the letter after it
             i += 1
+        if 0 < i < len(run) and run[i].isupper() and any(len(p) > 1 for p in parts):
+            # GsubsetGL, chiinIrr, dinBbb: known names, then a capital starts a name of the author's
+            # (``\\GL``, ``\\Irr``: rendered as its name) or a variable; the tail stays as it is
+            parts.append(_LITERAL + run[i:])
+            i = len(run)
         if i == len(run) and len(parts) > 1:
             return parts
     return None
 
 
+#: Marks a part of :func:`_split_names` that is text, not a command name.
+_LITERAL = "\x00"
+
+
 def _joined(parts: list[str]) -> str:
     """Names glued in the source stay glued: ``\\Delta{}\\alpha`` renders ``Δα`` (a space would show);
-    an accent takes the letter after it with a space (``\\check R``)."""
+    a command that takes an argument takes the name or letter after it with a space (``\\check R``,
+    ``\\frac\\gamma 6``). A part marked literal (an author's macro after known names) stays as it is."""
     out = ""
     for k, part in enumerate(parts):
         last = k == len(parts) - 1
-        if len(part) == 1:
-            out += part
-        else:
-            out += "\\" + part + ("" if last else " " if part in ACCENT_NAMES else "{}")
+        if len(part) == 1 or part[:1] == _LITERAL:
+            out += part.lstrip(_LITERAL)
+        else:  # fracgamma: \frac takes \gamma as its argument, so a space (`{}` would be an empty argument)
+            out += "\\" + part + ("" if last else " " if takes_arguments(part) else "{}")
     return out
 
 
@@ -413,11 +431,20 @@ def restore_math(content: str) -> str:
         after = content[match.end():match.end() + 1]
         if run in SILENT_COMMANDS and pos and content[pos - 1] == "{" and after in (" ", "{"):
             return "\\" + run  # {rm eff}, {bf r}: a font switch opening its group
+        if run in _FONT_SWITCHES and (not pos or content[pos - 1] in " ({") and (
+                after == "{" or after == " " and content[match.end() + 1:match.end() + 2].isalpha()):
+            return "\\" + run  # rm GHz, cal N, bf{k}: a font switch before its operand
         for start, end in protected:
             if start < pos < end and content.find("{", start) < pos:
                 return run
         if run in SCRIPT_COMMANDS and run in names:
             return "\\" + run  # x_{mathrm{ee}}, r_c^{mathbf k}, x_hat{…}: a command in any position
+        if after == "{" and run not in names:
+            # uudsbar{s}, cqbar{q}: variables glued to a command that takes the brace as its argument
+            cut = next((k for k in range(1, len(run) - 2) if run[k:] in names and takes_arguments(run[k:])), None)
+            if cut is not None:
+                glued = run[:cut]
+                return (_restore_run(glued, names, run[cut]) if len(glued) >= 2 else glued) + "\\" + run[cut:]
         if pos and content[pos - 1] in "_^":
             # A bare script takes one token: a name (x^alpha, RP^inftytimes) or one letter (H^mto).
             head = next((run[:i] for i in range(len(run), 1, -1) if run[:i] in RESTORED_IN_SCRIPTS
@@ -429,21 +456,90 @@ def restore_math(content: str) -> str:
             if run in RESTORED_IN_SCRIPTS and run in names or (after == "{" and run in names):
                 return "\\" + run
             before = content[pos - 1:pos]
-            if run in names and before in (" ", ")", ",") and after in (" ", "(", ""):
-                return "\\" + run  # _{b in B}, T_{d to d}: a word between other terms (N_{in} alone stays)
+            if run in names and (before in _TERM_BEFORE or before.isdigit()) and after in _TERM_AFTER:
+                # _{b in B}, T_{d to d}, ^{-lfloor n/2 rfloor}, _{|x|leq A}: a name between other terms of the
+                # script (a name that is the whole script, N_{in}, T_{max}, or ends it after a comma, stays)
+                return "\\" + run
             parts = _split_names(run, names)
-            return _joined(parts) if parts and len(parts[0]) == 1 else run
+            # x_{iPhi}: a letter then names; ^{lambdanu}: names that count in scripts, glued
+            return _joined(parts) if parts and (len(parts[0]) == 1 or all(
+                p in RESTORED_IN_SCRIPTS for p in parts)) else run
         return _restore_run(run, names, after)
 
     restored = _LETTER_RUN_RE.sub(fix, content)
-    return _SET_BRACES_RE.sub(_set_braces, restored) if "{" in restored else restored
+    return _set_braces(restored) if "{" in restored or "}" in restored else restored
 
 
-# A brace group that starts after a space, `=`, `(`, `,` or a relation is a set in stripped math (`d in {1,2,3}`
-# was `d \in \{1,2,3\}`): grouping braces follow a command, a script mark or a letter.
-_SET_BRACES_RE = re.compile(r"(?<=[ =(,∈])\{(?!\\)([^{}]*)\}")
+_FONT_SWITCHES = frozenset({"rm", "bf", "cal", "sf", "tt", "sl", "sc", "mit"})
+_TERM_BEFORE = frozenset(" )(,-+|=[<>/")
+_TERM_AFTER = frozenset(" (|)]_^") | {""}
+#: Delimiter commands: a brace after one is a delimiter, ``\\{`` (``left{x : x > 0 right}``).
+_DELIMITER_COMMANDS = frozenset({"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl",
+                                 "Bigr", "biggl", "biggr", "Biggl", "Biggr", "bigm", "Bigm"})
+_COMMAND_BEFORE_RE = re.compile(r"\\([A-Za-z]+) *\Z")
+_OPENS_WITH_SWITCH_RE = re.compile(
+    r" *\\(?:" + "|".join(sorted(SILENT_COMMANDS - _DELIMITER_COMMANDS)) + r")(?![A-Za-z])"
+)
 
 
-def _set_braces(match: re.Match[str]) -> str:
-    return "\\{" + match.group(1) + "\\}"
+def _opens_set(text: str, at: int) -> str:
+    """What the brace at `at` of restored math opens: ``"delimiter"`` (after ``\\left``), ``"set"`` when it may be
+    a set (after a symbol command, a relation, an opening bracket, a comma, or at the start), else ``""``
+    (a script group, a command's argument, grouping after a letter)."""
+    before = text[:at]
+    command = _COMMAND_BEFORE_RE.search(before)
+    if command is not None:
+        name = command.group(1)
+        if name in _DELIMITER_COMMANDS:
+            return "delimiter"
+        return "" if takes_arguments(name) or name in SILENT_COMMANDS else "set"
+    stripped = before.rstrip(" ")
+    if not stripped:
+        return "set"
+    last = stripped[-1]
+    return "" if last.isalnum() or last in "_^}])'\\" else "set"
 
+
+def _separated(inner: str) -> bool:
+    """Whether braced content lists or describes elements: a ``,``, ``:``, ``;`` or a lone ``|`` at its top level, or
+    ``\\mid`` (``{1,2,3}``, ``{x : x > 0}``). Grouping braces (``{1/30}``, ``{2S+1}``) hold none."""
+    depth = bars = 0
+    for k, c in enumerate(inner):
+        if c in "{}" and k and inner[k - 1] == "\\":
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif depth == 0 and c in ",:;":
+            return True
+        elif depth == 0 and c == "|":
+            bars += 1
+    return bars % 2 == 1 or "\\mid" in inner  # {x | x > 0}; bars in pairs are absolute values: {|x|^2}
+
+
+def _set_braces(text: str) -> str:
+    """Braces of stripped math that were ``\\{ \\}``: sets (``d in {1,2,3}``, ``S={infty,q_1}``,
+    ``{x: f(x)=0}``) and delimiters (``left{ … right}``), given their backslashes back. Grouping braces stay:
+    a set lists or describes its elements, a group after a letter, a script mark or a command is no set."""
+    out = list(text)
+    stack: list[tuple[int, str]] = []
+    for i, c in enumerate(text):
+        if c not in "{}" or (i and text[i - 1] == "\\"):
+            continue
+        if c == "{":
+            stack.append((i, _opens_set(text, i)))
+            continue
+        if stack:
+            j, kind = stack.pop()
+            if kind == "delimiter" or kind == "set" and _separated(text[j + 1:i]) and not (
+                    _OPENS_WITH_SWITCH_RE.match(text, j + 1)):
+                out[j], out[i] = "\\{", "\\}"
+                continue
+        command = _COMMAND_BEFORE_RE.search(text, 0, i)
+        if command is not None and command.group(1) in _DELIMITER_COMMANDS:
+            out[i] = "\\}"  # right} after a delimiter whose brace matched elsewhere
+    for j, kind in stack:
+        if kind == "delimiter":
+            out[j] = "\\{"  # left{ … right. : the brace never closes
+    return "".join(out)

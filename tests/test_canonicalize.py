@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.canonical import _repair, canonicalize, canonicalize_with_repairs, dedup_key, needs_repair
-from dedup.chardata import STRIPPED_OPERATORS
+from dedup.chardata import SILENT_COMMANDS, STRIPPED_OPERATORS
 from dedup.fixes import RULES
+from dedup.latex import math_names, takes_arguments
 
 ROOT = Path(__file__).parent.parent
 CASES = ROOT / "tests" / "cases"
@@ -384,3 +385,23 @@ def test_speed_work_changed_no_output() -> None:
              if canonicalize_with_repairs(case["input"]) != (case["output"], tuple(case["repairs"]))]
     assert not wrong, wrong[:3]
     assert {name for case in SPEED_GOLDEN for name in case["repairs"]} == {rule.name for rule in RULES}
+
+
+# ----------------------------------------------------------------------------- stripped math agrees with raw
+
+#: Symbol commands (no arguments) a stripped copy can show inside $…$. A negated name that reads as a letter and a
+#: name (`ngeq`: `n\geq` or `\ngeq`) is the one known ambiguity: stripped text reads it as the letter and the name.
+_SYMBOL_NAMES = sorted(
+    n for n in math_names()
+    if n.isascii() and not takes_arguments(n) and n not in SILENT_COMMANDS
+    and not (n[0] == "n" and n[1:] in math_names())
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_SYMBOL_NAMES).map(lambda n: "\\" + n),
+                          st.sampled_from(list("xyzn0123+=(),"))), min_size=1, max_size=6))
+def test_stripped_math_of_known_names_renders_as_raw(tokens: list[str]) -> None:
+    """In math context every known command name gets its backslash back: the stripped copy renders as the raw."""
+    raw = "we have $" + " ".join(tokens) + "$ here"
+    assert canonicalize(raw.replace("\\", "")) == canonicalize(raw)
