@@ -396,11 +396,22 @@ def _joined(parts: list[str]) -> str:
     return out
 
 
-def _restore_run(run: str, names: frozenset[str], after: str) -> str:
-    """A letter run outside scripts: a name, names glued together, or a Greek letter glued to an acronym."""
-    # A negated relation (`ngeq`) is more often a variable glued to a relation (`n\geq`).
+_MEMBER_OF_RE = re.compile(r" ?(?:math[a-z]+\{|[A-Z](?![a-z]))")
+#: Relations a variable of one or two letters is glued to in stripped math (``ggto H``, ``ppto``, ``xin``).
+_GLUED_RELATIONS = frozenset({"to", "in", "gets", "mapsto"})
+
+
+def _restore_run(run: str, names: frozenset[str], after: str, following: str = "") -> str:
+    """A letter run outside scripts: a name, names glued together, or a Greek letter glued to an acronym.
+    `following` is the text after the run (``min mathbb{N}`` is ``m \\in \\mathbb{N}``, not ``\\min``)."""
+    # A negated relation (`ngeq`) is more often a variable glued to a relation (`n\geq`); a name that is a letter
+    # glued to `in` before a set (`min mathbb{N}`, `sin S`) is the letter and the relation.
+    if run[1:] == "in" and _MEMBER_OF_RE.match(following):
+        return run[0] + "\\in"
     if run in names and not (run[0] == "n" and run[1:] in names) or (after == "{" and run in _command_names()):
         return "\\" + run
+    if len(run) >= 4 and run[2:] in _GLUED_RELATIONS:
+        return run[:2] + "\\" + run[2:]  # ggto H, ppto pp: two one-letter variables, then the relation
     parts = _split_names(run, names)
     if parts is not None:
         return _joined(parts)
@@ -432,8 +443,8 @@ def restore_math(content: str) -> str:
         if run in SILENT_COMMANDS and pos and content[pos - 1] == "{" and after in (" ", "{"):
             return "\\" + run  # {rm eff}, {bf r}: a font switch opening its group
         if run in _FONT_SWITCHES and (not pos or content[pos - 1] in " ({") and (
-                after == "{" or after == " " and content[match.end() + 1:match.end() + 2].isalpha()):
-            return "\\" + run  # rm GHz, cal N, bf{k}: a font switch before its operand
+                after == "{" or after == " " and content[match.end() + 1:match.end() + 2].isalnum()):
+            return "\\" + run  # rm GHz, cal N, bf{k}, bf 6: a font switch before its operand
         for start, end in protected:
             if start < pos < end and content.find("{", start) < pos:
                 return run
@@ -464,7 +475,7 @@ def restore_math(content: str) -> str:
             # x_{iPhi}: a letter then names; ^{lambdanu}: names that count in scripts, glued
             return _joined(parts) if parts and (len(parts[0]) == 1 or all(
                 p in RESTORED_IN_SCRIPTS for p in parts)) else run
-        return _restore_run(run, names, after)
+        return _restore_run(run, names, after, content[match.end():match.end() + 12])
 
     restored = _LETTER_RUN_RE.sub(fix, content)
     return _set_braces(restored) if "{" in restored or "}" in restored else restored
