@@ -69,6 +69,7 @@ __all__ = [
     "fix_times",
     "fix_whitespace",
     "fix_width",
+    "normalize_whitespace",
 ]
 
 Fixer = Callable[[str], str]
@@ -378,7 +379,7 @@ _SPACE_RUN_SCREEN_RE = _SPACE_RUN_RE
 
 
 def _whitespace_trigger(text: str) -> bool:
-    if text[:1] in " \n" or text[-1:] in " \n" or "  " in text or "\t" in text:
+    if "  " in text or "\t" in text:
         return True
     if "\n" in text and (" \n" in text or "\n " in text or "\n\n\n" in text):
         return True
@@ -386,22 +387,47 @@ def _whitespace_trigger(text: str) -> bool:
         _SPACE_RUN_SCREEN_RE.search(text) is not None)
 
 
-def fix_whitespace(text: str) -> str:
-    r"""Collapse runs of spaces (any kind) and tabs to one space; trim lines and the text.
+def _edges(text: str) -> tuple[str, str, str]:
+    """`text` as its leading whitespace, its core and its trailing whitespace."""
+    core = text.strip()
+    if not core:
+        return text, "", ""
+    start = text.index(core[0])
+    return text[:start], core, text[start + len(core):]
 
-    Paragraph breaks survive, at most one blank line in a row. A lone no-break space stays.
 
-    >>> fix_whitespace('  two\u00a0 spaces\tand a tab \n\n\n\nnext 10\u00a0km ')
+def normalize_whitespace(text: str) -> str:
+    r"""Collapse runs of spaces (any kind) and tabs to one space; trim every line and the text itself.
+
+    Paragraph breaks survive, at most one blank line in a row. A lone no-break space stays. This is the
+    whitespace of a record's field; :func:`fix_whitespace` is the same inside a text, whose ends it leaves.
+
+    >>> normalize_whitespace('  two\u00a0 spaces\tand a tab \n\n\n\nnext 10\u00a0km ')
     'two spaces and a tab\n\nnext 10\xa0km'
     """
-    if not _whitespace_trigger(text):
-        return text
     text = _SPACE_RUN_RE.sub(" ", text)
     if " \n" in text or "\n " in text:
         text = _LINE_EDGE_RE.sub("\n", text)
     if "\n\n\n" in text:
         text = _BLANK_LINES_RE.sub("\n\n", text)
     return text.strip(" \n")
+
+
+def fix_whitespace(text: str) -> str:
+    r"""Collapse runs of spaces (any kind) and tabs to one space and trim lines, inside the text.
+
+    Paragraph breaks survive, at most one blank line in a row. A lone no-break space stays. The text's own
+    leading and trailing whitespace stays, as in ftfy (a repair is no trim: ``'the Ö… '`` is clean text);
+    the fields of a record are trimmed when the record is built (:func:`dedup.canonical.canonicalize_field`).
+
+    >>> fix_whitespace('  two\u00a0 spaces\tand a tab \n\n\n\nnext 10\u00a0km ')
+    '  two spaces and a tab\n\nnext 10\xa0km '
+    """
+    if not _whitespace_trigger(text):
+        return text
+    lead, core, trail = _edges(text)
+    fixed = normalize_whitespace(core)
+    return text if fixed == core else lead + fixed + trail
 
 
 # --------------------------------------------------------------------------------------------- LaTeX
@@ -1314,11 +1340,6 @@ def _has_circ_or_cdot(text: str) -> bool:
     return _CIRC_OR_CDOT_RE.search(text) is not None
 
 
-def _space_at_an_end(text: str) -> bool:
-    """A need of fix_whitespace: a space that starts or ends the text (a newline is a need of its own)."""
-    return text[:1] == " " or text[-1:] == " "
-
-
 #: A need that any non-ASCII character meets (the rules for mojibake, ligatures, curly quotes…).
 NON_ASCII = "\x80"
 _ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 0x7F]))
@@ -1351,7 +1372,7 @@ RULES: tuple[Rule, ...] = (
     Rule("latex.superscripts", fix_superscripts, _superscripts_trigger, ("^", "_{")),
     Rule("latex.braces", fix_braces, _braces_trigger, ("{",)),
     Rule("whitespace", fix_whitespace, _whitespace_trigger,
-         ("  ", "\t", "\n", "\x0b", "\x0c", _non_ascii(_ODD_SPACES), _space_at_an_end)),
+         ("  ", "\t", "\n", "\x0b", "\x0c", _non_ascii(_ODD_SPACES))),
     Rule("unicode.nfc", fix_nfc, _nfc_trigger, (NON_ASCII,)),
 )
 

@@ -96,7 +96,8 @@ RULE_CASES = [
     ("unicode.mojibake", "1.8 Å—comparable, CAFÉ®, NESTLÉ®", "1.8 Å—comparable, CAFÉ®, NESTLÉ®"),
     ("unicode.nfc", "e\u0301", "é"),
     ("unicode.width", "ＡＢＣ１２３", "ABC123"),
-    ("whitespace", " a  b\t c \n\n\n\n d ", "a b c\n\nd"),
+    ("whitespace", " a  b\t c \n\n\n\n d ", " a b c\n\nd "),
+    ("whitespace", "the Ö… ", "the Ö… "),
     ("whitespace", "a b\n\nc, 10\u00a0km", "a b\n\nc, 10\u00a0km"),
 ]
 

@@ -47,7 +47,6 @@ FTFY_POLICY = {
     "Negative: angry face": "whitespace: runs of spaces collapse to one",
     "Negative: Indonesian leetspeak": "whitespace: runs of spaces collapse to one",
     "Synthetic, negative: don't leak our internal use of byte 0x1A": "whitespace: the control's gap collapses",
-    "Synthetic, negative: U+1A on its own": "whitespace: the text is trimmed",
     "Synthetic: fix text with backslashes in it": "LaTeX: \\% is an escaped percent sign",
 }
 
