@@ -707,9 +707,12 @@ def fix_commands(text: str) -> str:
 MATH_ARGUMENT_COMMANDS = frozenset({"frac", "dfrac", "tfrac", "sqrt", "hat", "bar", "vec", "tilde", "overline",
                                     "underline", "dot", "ddot", "widehat", "widetilde", "boldsymbol", "bm"})
 _STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{|(?<=sqrt|cite)\[|(?<=cite[pt])\[)")
-_STRIPPED_SWITCH_RE = re.compile(
-    r"\{(it|em|bf|rm|sl|sc|tt|sf|cal)(?=[ {])|(?<![A-Za-z\\])(it|em|bf|rm|sl|sc|tt|sf|cal)(?=\{)"
+_STRIPPED_SWITCH_RE = re.compile(r"\{(it|em|bf|rm|sl|sc|tt|sf|cal)(?=[ {])")
+# A switch glued to the brace it opens (cal{O}), written brace first: the regex engine scans for braces.
+_GLUED_SWITCH_RE = re.compile(
+    r"\{(?:(?<=(?<![A-Za-z\\])(?:it|em|bf|rm|sl|sc|tt|sf)\{)|(?<=(?<![A-Za-z\\])cal\{))"
 )
+_GLUED_SWITCH_SUB_RE = re.compile(r"(?<![A-Za-z\\])(it|em|bf|rm|sl|sc|tt|sf|cal)(?=\{)")
 _FONT_SWITCH_NAMES = frozenset({"it", "em", "bf", "rm", "sl", "sc", "tt", "sf", "cal"})
 # Each branch starts with its quote and looks behind it afterwards: the regex engine then scans for the three
 # quote characters only instead of trying every position.
@@ -784,7 +787,7 @@ def _stripped_command_matches(text: str) -> list[re.Match[str]]:
 def _stripped_commands_trigger(text: str) -> bool:
     if "{" in text and "\\" not in text and _braced_accents(text):
         return True
-    if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or any(
+    if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or _GLUED_SWITCH_RE.search(text) or any(
             m.group(1) in command_names() for m in _stripped_command_matches(text))):
         return True
     # Accents only in text that shows other stripped LaTeX (a `$`, a script, a brace) or a glued `"`: in
@@ -827,8 +830,9 @@ def fix_stripped_commands(text: str) -> str:
             done = m.end()
         text = "".join(pieces) + text[done:]
     if "{" in text:
-        # {it Chandra}, and cal{O}: a switch glued to a brace opens it
-        text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1) if m.group(1) else "\\" + m.group(2), text)
+        text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)  # {it Chandra}
+        if _GLUED_SWITCH_RE.search(text):  # cal{O}: a switch glued to the brace it opens
+            text = _GLUED_SWITCH_SUB_RE.sub(r"\\\1", text)
     names = command_names()
     pieces, done = [], 0
     for match in _stripped_command_matches(text):
@@ -943,13 +947,20 @@ def _atoms_around_spaced_operator(text: str) -> bool:
 _GREEK_CHAR_RE = re.compile(f"[{_GREEK_CHARS}]")
 
 
+_GREEK_SET = frozenset(GREEK)
+_LONGEST_GREEK = max(map(len, GREEK))
+
+
 def _greek_before_circ_or_cdot(text: str) -> bool:
     """What ``_GLUED_AFTER_GREEK_RE`` and the second branch of ``_GREEK_OPERANDS_RE`` need: ``circ`` or ``cdot``
     right after a Greek name or letter (``Phicirc``), not in ``circuit`` or ``circumstances``."""
     for name in GLUED_OPERATORS:
         at = text.find(name)
         while at >= 0:
-            if at and (_GREEK_CHAR_RE.match(text, at - 1) or any(text.endswith(greek, 0, at) for greek in GREEK)):
+            if at and text[at - 1] in _ASCII_LETTERS and any(
+                    text[at - k:at] in _GREEK_SET for k in range(2, min(at, _LONGEST_GREEK) + 1)):
+                return True  # Phicirc: a Greek name ends right before (a raw \circ has its backslash there)
+            if at and _GREEK_CHAR_RE.match(text, at - 1):
                 return True
             at = text.find(name, at + 1)
     return False

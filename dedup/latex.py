@@ -471,6 +471,8 @@ def restore_math(content: str) -> str:
                 # _{b in B}, T_{d to d}, ^{-lfloor n/2 rfloor}, _{|x|leq A}: a name between other terms of the
                 # script (a name that is the whole script, N_{in}, T_{max}, or ends it after a comma, stays)
                 return "\\" + run
+            if before == "{" and after == "}" and run in names:
+                return run  # _{min}, _{max}: a name that is the whole script is its label
             parts = _split_names(run, names)
             # x_{iPhi}: a letter then names; ^{lambdanu}: names that count in scripts, glued
             return _joined(parts) if parts and (len(parts[0]) == 1 or all(
