@@ -720,6 +720,9 @@ _STRIPPED_ACCENT_RE = re.compile(
     r"\"(?<=[A-Za-z]\")(?=[aeiouyAEIOU])"
     r"|'(?<=[A-Za-z][a-z]')(?<![Qq]u')(?!(?:s|t|d|ll|re|ve|m)\b)(?=[aeiouycnszrl])"
     r"|`(?<=[a-z]`)(?=[aeiou])"
+    # a circumflex inside a word of two letters or more before it (It^o, Lema^itre, h^otel); a script has a
+    # one-letter base (x^a, e^ikx) or a number. Not before u: Esperanto's ASCII convention writes ŭ as ^u (anka^u)
+    r"|\^(?<=[A-Za-z][a-z]\^)(?=[aeio](?:[a-z]|[^A-Za-z0-9_^{]|$))"
 )
 
 
@@ -750,11 +753,11 @@ def _braced_accents(text: str) -> list[re.Match[str]]:
 
 
 def _has_accent_quote(text: str) -> bool:
-    """An apostrophe or backtick before a vowel: no English contraction starts with a vowel (`'s`, `'t`)."""
-    return ("'" in text or "`" in text) and _ACCENT_QUOTE_RE.search(text) is not None
+    """An apostrophe, backtick or caret before a vowel: no English contraction starts with a vowel (`'s`, `'t`)."""
+    return ("'" in text or "`" in text or "^" in text) and _ACCENT_QUOTE_RE.search(text) is not None
 
 
-_ACCENT_QUOTE_RE = re.compile(r"['`][aeiou]")  # rare first characters: a fast scan
+_ACCENT_QUOTE_RE = re.compile(r"['`^][aeiou]")  # rare first characters: a fast scan
 
 
 def _positions(text: str, char: str) -> list[int]:
@@ -1372,7 +1375,7 @@ RULES: tuple[Rule, ...] = (
     Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
     Rule("latex.math", fix_math, _math_trigger, ("$", "\\")),
     Rule("latex.escapes", fix_escapes, _escapes_trigger, ("\\",)),
-    Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`")),
+    Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`", "^")),
     Rule("latex.times", fix_times, _times_trigger, ("times",)),
     Rule("latex.arrows", fix_arrows, _arrows_trigger, ("arrow",)),
     Rule("latex.greek", fix_greek, _greek_trigger, ("_", "^", _has_circ_or_cdot, _has_spaced_operator)),
