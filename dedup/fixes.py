@@ -633,6 +633,8 @@ def _span_end(text: str, start: int, head: str) -> int:
         return end + 1 if end < len(text) and text[end].isalpha() else end
     if head[1:] in ONE_ARGUMENT_COMMANDS and text[end:end + 1] == " " and text[end + 1:end + 2].isalpha():
         return end + 2  # Fran\c cois, \hat x: the argument without braces
+    if head[1:] in ONE_ARGUMENT_COMMANDS and text[end:end + 1].isalpha() and not text[end:end + 1].isascii():
+        return end + 1  # \tildeΛ: a control word ends at its last ASCII letter, the argument follows
     if head == "\\not" and end < len(text) and text[end] in "=<>":
         return end + 1
     wanted = ARGUMENT_COUNTS.get(head[1:], 0)
@@ -719,6 +721,9 @@ _FONT_SWITCH_NAMES = frozenset({"it", "em", "bf", "rm", "sl", "sc", "tt", "sf", 
 _STRIPPED_ACCENT_RE = re.compile(
     r"\"(?<=[A-Za-z]\")(?=[aeiouyAEIOU])"
     r"|'(?<=[A-Za-z][a-z]')(?<![Qq]u')(?!(?:s|t|d|ll|re|ve|m)\b)(?=[aeiouycnszrl])"
+    # after a capital that starts a word (R'enyi, B'ona, H'enon): not one that French elides (L', D', N', S'…),
+    # nor O' (O'er), Y' (Y'all)
+    r"|'(?<=(?<![A-Za-z'])[ABEFGHIKPRUVWXZ]')(?=[aeiou][a-z])"
     r"|`(?<=[a-z]`)(?=[aeiou])"
     # a circumflex inside a word of two letters or more before it (It^o, Lema^itre, h^otel); a script has a
     # one-letter base (x^a, e^ikx) or a number. Not before u: Esperanto's ASCII convention writes ŭ as ^u (anka^u)

@@ -256,6 +256,7 @@ CITATIONS = ("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "cite
              "eqref", "autoref", "cref", "Cref", "pageref")
 
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)((?:\\\\)*)%")
+_GLUED_NON_ASCII_RE = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
 _NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
 
 
@@ -272,6 +273,9 @@ def render(latex: str) -> str:
         return render_scripts(latex)  # nothing for the parser to do: no command, group or special
     renderer, walker = _renderer()
     escaped = _BARE_PERCENT_RE.sub(r"\1\\%", latex)
+    if not escaped.isascii():  # \geqψ, \barΩ: a control word is ASCII letters; the parser would take ψ into it
+        escaped = _GLUED_NON_ASCII_RE.sub(
+            lambda m: m.group() + (" " if takes_arguments(m.group()[1:]) else "{}"), escaped)
     try:
         nodes = walker(escaped, tolerant_parsing=True).get_latex_nodes()[0]
         text = renderer.nodelist_to_text(nodes)
