@@ -180,6 +180,7 @@ def _renderer() -> Any:
         MacroTextSpec("sqrt", simplify_repl=sqrt),
         MacroTextSpec("overline", simplify_repl=overline),
         MacroTextSpec("colon", simplify_repl=":"),
+        MacroTextSpec("|", simplify_repl="‖"),  # \|x\| is a norm: pylatexenc drops the bars
         MacroTextSpec("\\", simplify_repl=" "),
         MacroTextSpec("newline", simplify_repl=" "),
         MacroTextSpec("url", simplify_repl="%s"),
@@ -313,7 +314,7 @@ WRAPPER_COMMANDS = frozenset({"textup", "textmd", "textsf", "texttt", "textnorma
 def math_names() -> frozenset[str]:
     """Names given their backslash back inside stripped math (``leq``, ``alpha``, ``log``, ``left``)."""
     known = _command_names() | frozenset(EXTRA_COMMANDS) | frozenset(SILENT_COMMANDS - _SHORT_SWITCHES) | (
-        WRAPPER_COMMANDS | {"mathscr", "widehat", "widetilde"})
+        WRAPPER_COMMANDS | {"mathscr", "widehat", "widetilde", "dfrac", "tfrac", "nicefrac"})
     return frozenset(n for n in known if len(n) >= 2 and n not in NOT_RESTORED_IN_MATH
                      and n not in TEXT_MODE_LETTERS)
 
@@ -402,7 +403,8 @@ def _joined(parts: list[str]) -> str:
 
 _MEMBER_OF_RE = re.compile(r" ?(?:math[a-z]+\{|[A-Z](?![a-z]))")
 #: Relations a variable of one or two letters is glued to in stripped math (``ggto H``, ``ppto``, ``xin``).
-_GLUED_RELATIONS = frozenset({"to", "in", "gets", "mapsto"})
+_GLUED_RELATIONS = frozenset({"to", "in", "gets", "mapsto", "subset", "subseteq", "supset", "leq", "geq", "neq",
+                               "sim", "approx", "equiv", "times", "cdot"})
 
 
 def _restore_run(run: str, names: frozenset[str], after: str, following: str = "") -> str:
@@ -477,6 +479,8 @@ def restore_math(content: str) -> str:
                 return "\\" + run
             if before == "{" and after == "}" and run in names:
                 return run  # _{min}, _{max}: a name that is the whole script is its label
+            if run in names and takes_arguments(run):
+                return "\\" + run  # ^{-tfrac12}: a command taking arguments is one, not a letter and a name
             parts = _split_names(run, names)
             # x_{iPhi}: a letter then names; ^{lambdanu}: names that count in scripts, glued
             return _joined(parts) if parts and (len(parts[0]) == 1 or all(
@@ -517,8 +521,12 @@ def _opens_set(text: str, at: int) -> str:
     return "" if last.isalnum() or last in "_^}])'\\" else "set"
 
 
+_MEMBER_RE = re.compile(r"\\in(?![A-Za-z])")
+
+
 def _separated(inner: str) -> bool:
-    """Whether braced content lists or describes elements: a ``,``, ``:``, ``;`` or a lone ``|`` at its top level, or
+    """Whether braced content lists or describes elements: a ``,``, ``:``, ``;``, ``\\in`` or a lone ``|`` at its top
+    level, or
     ``\\mid`` (``{1,2,3}``, ``{x : x > 0}``). Grouping braces (``{1/30}``, ``{2S+1}``) hold none."""
     depth = bars = 0
     for k, c in enumerate(inner):
@@ -528,8 +536,8 @@ def _separated(inner: str) -> bool:
             depth += 1
         elif c == "}":
             depth -= 1
-        elif depth == 0 and c in ",:;":
-            return True
+        elif depth == 0 and (c in ",:;" or c == "\\" and _MEMBER_RE.match(inner, k)):
+            return True  # {x_{j,k} in M}: membership makes a set too
         elif depth == 0 and c == "|":
             bars += 1
     return bars % 2 == 1 or "\\mid" in inner  # {x | x > 0}; bars in pairs are absolute values: {|x|^2}
