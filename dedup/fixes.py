@@ -42,7 +42,7 @@ from dedup.chardata import (
     STRIPPED_BEFORE_NUMBER,
     STRIPPED_OPERATORS,
 )
-from dedup.latex import CITATIONS, command_names, render, render_scripts, restore_math
+from dedup.latex import CITATIONS, NO_LIGATURE, command_names, render, render_scripts, restore_math
 
 __all__ = [
     "FIXERS",
@@ -517,8 +517,18 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
 _MATH_PRIME = "\ue003"
 
 
+# In math ``--`` is two minus signs, never the en-dash ligature of text (``1^{--}`` is ``1⁻⁻``).
+_NO_LIGATURE = NO_LIGATURE
+_SPACE_AFTER_SCRIPT_MARK_RE = re.compile(r"(?<!\\)([\^_]) +(?=\S)")
+
+
 @functools.lru_cache(maxsize=65536)
 def _render_math(content: str) -> str:
+    if "^ " in content or "_ " in content:  # M^ {1/2}: TeX skips the spaces before a script's argument
+        content = _SPACE_AFTER_SCRIPT_MARK_RE.sub(r"\1", content)
+    if "--" in content:
+        content = content.replace("--", "-" + _NO_LIGATURE + "-").replace(_NO_LIGATURE + "--", _NO_LIGATURE + "-"
+                                                                           + _NO_LIGATURE + "-")
     if "''" in content:
         return render(restore_math(content.replace("'", _MATH_PRIME))).strip().replace(_MATH_PRIME, "'")
     return render(restore_math(content)).strip()

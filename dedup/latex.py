@@ -39,6 +39,7 @@ from dedup.chardata import (
 )
 
 __all__ = [
+    "NO_LIGATURE",
     "command_names",
     "math_names",
     "takes_arguments",
@@ -256,6 +257,9 @@ def _renderer() -> Any:
 CITATIONS = ("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "citeyear", "nocite", "label", "ref",
              "eqref", "autoref", "cref", "Cref", "pageref")
 
+#: Between two characters, keeps the parser from reading them as a ligature (math's ``--`` is two minus signs, not
+#: an en dash); gone before the scripts are rendered.
+NO_LIGATURE = "\ue004"
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)((?:\\\\)*)%")
 _GLUED_NON_ASCII_RE = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
 _NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
@@ -270,8 +274,8 @@ def render(latex: str) -> str:
     >>> render(r"Petrovi\'c, {\it Chandra}, \LambdaCDM, \eps, 50\%"), render(r'\cite{smith}')
     ('Petrović, Chandra, ΛCDM, eps, 50%', '')
     """
-    if not _NEEDS_PARSER_RE.search(latex):
-        return render_scripts(latex)  # nothing for the parser to do: no command, group or special
+    if not _NEEDS_PARSER_RE.search(latex):  # nothing for the parser to do: no command, group or special
+        return render_scripts(latex.replace(NO_LIGATURE, "") if NO_LIGATURE in latex else latex)
     renderer, walker = _renderer()
     escaped = _BARE_PERCENT_RE.sub(r"\1\\%", latex)
     if not escaped.isascii():  # \geqψ, \barΩ: a control word is ASCII letters; the parser would take ψ into it
@@ -279,7 +283,7 @@ def render(latex: str) -> str:
             lambda m: m.group() + (" " if takes_arguments(m.group()[1:]) else "{}"), escaped)
     try:
         nodes = walker(escaped, tolerant_parsing=True).get_latex_nodes()[0]
-        text = renderer.nodelist_to_text(nodes)
+        text = renderer.nodelist_to_text(nodes).replace(NO_LIGATURE, "")
     except Exception:  # noqa: BLE001  (pylatexenc raises many kinds; unparsable LaTeX stays as it is)
         return latex
     return render_scripts(text)
@@ -401,7 +405,7 @@ def _joined(parts: list[str]) -> str:
     return out
 
 
-_MEMBER_OF_RE = re.compile(r" ?(?:math[a-z]+\{|[A-Z](?![a-z]))")
+_MEMBER_OF_RE = re.compile(r" ?math(?:bb|cal|frak|scr|bf)(?![a-z])")  # a set in a set font: min mathbb{N}
 #: Relations a variable of one or two letters is glued to in stripped math (``ggto H``, ``ppto``, ``xin``).
 _GLUED_RELATIONS = frozenset({"to", "in", "gets", "mapsto", "subset", "subseteq", "supset", "leq", "geq", "neq",
                                "sim", "approx", "equiv", "times", "cdot"})
@@ -411,7 +415,7 @@ def _restore_run(run: str, names: frozenset[str], after: str, following: str = "
     """A letter run outside scripts: a name, names glued together, or a Greek letter glued to an acronym.
     `following` is the text after the run (``min mathbb{N}`` is ``m \\in \\mathbb{N}``, not ``\\min``)."""
     # A negated relation (`ngeq`) is more often a variable glued to a relation (`n\geq`); a name that is a letter
-    # glued to `in` before a set (`min mathbb{N}`, `sin S`) is the letter and the relation.
+    # glued to `in` before a set in a set font (`min mathbb{N}`) is the letter and the relation.
     if run[1:] == "in" and _MEMBER_OF_RE.match(following):
         return run[0] + "\\in"
     if run in names and not (run[0] == "n" and run[1:] in names) or (after == "{" and run in _command_names()):
