@@ -472,7 +472,24 @@ _SCRIPT_SIGNAL_RE = re.compile(r"[\^_]\{")  # 2^{ℵ_0}: a script group, never i
 
 
 def _math_trigger(text: str) -> bool:
-    return ("$" in text and text.count("$") > 1) or "\\(" in text or "\\[" in text
+    return ("$" in text and text.count("$") > 1) or "\\(" in text or "\\[" in text or (
+        "[ " in text and "\\" not in text and _STRIPPED_DISPLAY_RE.search(text) is not None)
+
+
+# A display that lost its backslashes (``\[ x = y \]`` → ``[ x = y ]``): a bracket opened by a space-separated
+# formula, in text without any backslash. It is math when it shows math (a relation, a script, a command name
+# it gives back) and no prose, and only ASCII; a citation ``[12]``, an interval ``[0,1]`` or ``[sic]`` has no space
+# after ``[``.
+_STRIPPED_DISPLAY_RE = re.compile(r"\[ ([^\[\]\n$]{1,400}?) ?\](?![(\w])")
+_DISPLAY_SIGNAL_RE = re.compile(r"[=<>_^]")
+
+
+def _stripped_display(match: re.Match[str]) -> str:
+    content = match.group(1)
+    # ASCII only: a stripped copy of LaTeX source, never text the renderer wrote (`[ u ∈ H¹ ]` stays as it is)
+    if not content.isascii() or not _DISPLAY_SIGNAL_RE.search(content) or len(_plain_words(content)) >= 2:
+        return match.group()
+    return _render_math(content)
 
 
 def _plain_words(content: str) -> list[str]:
@@ -549,6 +566,8 @@ def fix_math(text: str) -> str:
         return text
     if "\\" in text or "$$" in text:
         text = _DISPLAY_MATH_RE.sub(lambda m: _render_math(next(g for g in m.groups() if g is not None)), text)
+    elif "[ " in text:
+        text = _STRIPPED_DISPLAY_RE.sub(_stripped_display, text)
     if "$" not in text:
         return text
     # Scan by hand: a rejected pair ("$20 and US$") must give its closing "$" a chance to open the next one.
@@ -1388,7 +1407,7 @@ RULES: tuple[Rule, ...] = (
     Rule("unicode.width", fix_width, _width_trigger, (_non_ascii(_WIDTHS),)),
     Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, (_numeric_debris_trigger,)),
     Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
-    Rule("latex.math", fix_math, _math_trigger, ("$", "\\")),
+    Rule("latex.math", fix_math, _math_trigger, ("$", "\\", "[ ")),
     Rule("latex.escapes", fix_escapes, _escapes_trigger, ("\\",)),
     Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`", "^")),
     Rule("latex.times", fix_times, _times_trigger, ("times",)),
