@@ -164,6 +164,13 @@ def _renderer() -> Any:
         content = l2tobj.node_arg_to_text(node, 0)
         return content + "\u0305" if len(content) == 1 else content
 
+    def wide_accent(mark: str) -> Any:
+        # \widetilde{μ} is μ̃ as \tilde{μ} is; over several characters no combining mark fits, the text stays
+        def accent(node: Any, l2tobj: Any) -> str:
+            content = l2tobj.node_arg_to_text(node, 0)
+            return content + mark if len(content) == 1 else content
+        return accent
+
     def alphabet(node: Any, l2tobj: Any, macroname: str) -> str:
         # Capitals standing alone take the math alphabet (𝒪, ℝ); anything else (a Greek letter, a word,
         # lowercase that these alphabets do not really have) is left as it is.
@@ -180,6 +187,8 @@ def _renderer() -> Any:
         MacroTextSpec("textfrac", simplify_repl=frac),
         MacroTextSpec("sqrt", simplify_repl=sqrt),
         MacroTextSpec("overline", simplify_repl=overline),
+        MacroTextSpec("widetilde", simplify_repl=wide_accent("\u0303")),
+        MacroTextSpec("widehat", simplify_repl=wide_accent("\u0302")),
         MacroTextSpec("colon", simplify_repl=":"),
         MacroTextSpec("|", simplify_repl="‖"),  # \|x\| is a norm: pylatexenc drops the bars
         MacroTextSpec("\\", simplify_repl=" "),
