@@ -17,11 +17,12 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from dedup.fixes import _ASCII_CONTROLS, NON_ASCII, RULES, Rule
+from dedup.fixes import _ASCII_CONTROLS, NON_ASCII, RULES, Rule, normalize_whitespace
 
 __all__ = [
     "MAX_PASSES",
     "canonicalize",
+    "canonicalize_field",
     "canonicalize_with_repairs",
     "dedup_key",
     "key_of_canonical",
@@ -179,12 +180,36 @@ def canonicalize(text: str) -> str:
     return _repair(text, _rules_of(mask))[0]
 
 
+#: Apostrophes and single quotes, straight, typographic, low-9, reversed and the modifier letter: all vanish
+#: in a key (``‘view’``, ``'view'`` and ``’view’`` key alike, and so do ``model’s`` and ``model's``).
+_SINGLE_QUOTES = frozenset("'\u2018\u2019\u201a\u201b\u02bc")
+
+
+def canonicalize_field(text: str) -> tuple[str, tuple[str, ...]]:
+    """:func:`canonicalize_with_repairs` for a field of a record (a title, an abstract): the text trimmed too.
+
+    :func:`canonicalize` is a repair, like ``ftfy.fix_text``, and leaves a text's own leading and trailing
+    whitespace; a record's field holds none, so trimming it (and the whitespace of its lines) is a ``whitespace``
+    repair of the field.
+
+    >>> canonicalize_field('  We get a 10times gain.  '), canonicalize('  We get a 10times gain.  ')
+    (('We get a 10× gain.', ('latex.times', 'whitespace')), '  We get a 10× gain.  ')
+    """
+    fixed, repairs = canonicalize_with_repairs(text)
+    trimmed = normalize_whitespace(fixed)
+    if trimmed == fixed:
+        return fixed, repairs
+    return trimmed, tuple(sorted({*repairs, "whitespace"}))
+
+
 class _KeyTable(dict[int, str | None]):
     """``str.translate`` table for dedup keys, filled in lazily from each character's Unicode category.
 
-    Letters, digits and marks stay; hyphens, underscores, apostrophes and ``^`` vanish (so
-    ``pre-training`` keys as ``pretraining``); math symbols become tokens of their own (``×``, ``≫``);
-    other punctuation, symbols and whitespace become spaces; invisible characters vanish.
+    Letters, digits and marks stay; hyphens, underscores, apostrophes and single quotes of every form and ``^``
+    vanish (so ``pre-training`` keys as ``pretraining``, ``model’s`` as ``model's``); math symbols become tokens
+    of their own (``×``, ``≫``); other punctuation (double quotes of every form among it), symbols and
+    whitespace become spaces; invisible characters vanish. Canonical text keeps the author's quotes as written:
+    the key is where their forms are folded.
     """
 
     def __missing__(self, code: int) -> str | None:
@@ -193,9 +218,11 @@ class _KeyTable(dict[int, str | None]):
         value: str | None
         if char.isspace():
             value = " "
+        elif char in _SINGLE_QUOTES:  # before the letters: the apostrophe U+02BC is a modifier letter
+            value = None
         elif category[0] in "LNM":
             value = char
-        elif category in ("Pd", "Pc", "Sk") or char in "'’ʼ":
+        elif category in ("Pd", "Pc", "Sk"):
             value = None if char != "`" else " "
         elif category in ("Sm", "So"):
             value = f" {char} "

@@ -42,7 +42,7 @@ from dedup.chardata import (
     STRIPPED_BEFORE_NUMBER,
     STRIPPED_OPERATORS,
 )
-from dedup.latex import command_names, render, render_scripts, restore_math
+from dedup.latex import CITATIONS, NO_LIGATURE, command_names, render, render_scripts, restore_math
 
 __all__ = [
     "FIXERS",
@@ -63,13 +63,13 @@ __all__ = [
     "fix_mojibake",
     "fix_nfc",
     "fix_numeric_debris",
-    "fix_quotes",
     "fix_stripped_commands",
     "fix_superscripts",
     "fix_symbols",
     "fix_times",
     "fix_whitespace",
     "fix_width",
+    "normalize_whitespace",
 ]
 
 Fixer = Callable[[str], str]
@@ -78,6 +78,28 @@ Fixer = Callable[[str], str]
 def _alternation(names: Iterable[str]) -> str:
     """A regex alternation of literal names, longest first so ``leftrightarrow`` beats ``rightarrow``."""
     return "|".join(re.escape(name) for name in sorted(names, key=lambda n: (-len(n), n)))
+
+
+#: Character sets are data: ranges of code points (``(first, last)``, both included). Each rule's regex is compiled
+#: from its set, and the screen's need (its non-ASCII characters) is built from the same ranges, never by testing
+#: every code point against the regex (that cost seconds at import).
+CharRanges = tuple[tuple[int, int], ...]
+
+
+def _class(ranges: CharRanges) -> str:
+    """A regex character class of `ranges`."""
+    return "[" + "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
+                         for a, b in ranges) + "]"
+
+
+def _ranges_of(codes: Iterable[int]) -> CharRanges:
+    """Code points as ranges (one per code point: the tables they come from are small)."""
+    return tuple((c, c) for c in sorted(codes))
+
+
+def _non_ascii(ranges: CharRanges) -> frozenset[str]:
+    """The non-ASCII characters of `ranges`: a need of the screen that is a set of characters."""
+    return frozenset(chr(c) for a, b in ranges for c in range(max(a, 0x80), b + 1))
 
 
 # ---------------------------------------------------------------------------------------------- HTML
@@ -238,7 +260,8 @@ def _undo_whole_text_mojibake(text: str) -> str | None:
     return None if fixed == text else fixed
 
 
-_INVISIBLE_RE = re.compile("[" + "".join(map(chr, INVISIBLE)) + "]")
+_INVISIBLE = _ranges_of(INVISIBLE)
+_INVISIBLE_RE = re.compile(_class(_INVISIBLE))
 # A soft hyphen right after what a UTF-8 lead byte becomes in cp1252/cp1250 is the second byte of mojibake
 # (``í`` is C3 AD, read ``Ã\xad``): removing it would make the mojibake unrecoverable.
 _MOJIBAKE_SOFT_HYPHEN_RE = re.compile("(?<=[\xc2-\xf4\u0102\u0139\u0104\u0150\u0106])\u00ad")
@@ -264,7 +287,10 @@ def fix_invisible(text: str) -> str:
     return text.translate(INVISIBLE)
 
 
-_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\r\x85\u2028\u2029\u206a-\u206f\ufff9-\ufffc\ud800-\udfff]")
+#: Control characters, line separators, deprecated format characters, interlinear annotation and surrogates.
+_CONTROLS: CharRanges = ((0x00, 0x08), (0x0B, 0x0B), (0x0D, 0x1F), (0x7F, 0x7F), (0x85, 0x85), (0x2028, 0x2029),
+                         (0x206A, 0x206F), (0xFFF9, 0xFFFC), (0xD800, 0xDFFF))
+_CONTROL_RE = re.compile(_class(_CONTROLS))
 
 
 def _controls_trigger(text: str) -> bool:
@@ -287,8 +313,10 @@ def fix_control_chars(text: str) -> str:
     return ftfy.fixes.remove_control_chars(text)
 
 
-_LIGATURE_RE = re.compile("[" + re.escape("".join(map(chr, sorted(LIGATURES)))) + "]")
-_WIDTH_RE = re.compile("[" + re.escape("".join(map(chr, sorted(WIDTH_MAP)))) + "]")
+_LIGATURES = _ranges_of(LIGATURES)
+_WIDTHS = _ranges_of(WIDTH_MAP)
+_LIGATURE_RE = re.compile(_class(_LIGATURES))
+_WIDTH_RE = re.compile(_class(_WIDTHS))
 
 
 def _ligatures_trigger(text: str) -> bool:
@@ -321,24 +349,6 @@ def fix_width(text: str) -> str:
     return ftfy.fixes.fix_character_width(text)
 
 
-_CURLY_QUOTE_RE = re.compile("[\u02bc\u2018-\u201f]")
-
-
-def _quotes_trigger(text: str) -> bool:
-    return not text.isascii() and _CURLY_QUOTE_RE.search(text) is not None
-
-
-def fix_quotes(text: str) -> str:
-    """Straighten curly quotes and apostrophes, as ftfy does (policy: one form for every quote style).
-
-    >>> fix_quotes('“informative” and the model’s ‘view’, „bootstrap“')
-    '"informative" and the model\\'s \\'view\\', "bootstrap"'
-    """
-    if not _quotes_trigger(text):
-        return text
-    return ftfy.fixes.uncurl_quotes(text)
-
-
 def _nfc_trigger(text: str) -> bool:
     return not text.isascii() and not unicodedata.is_normalized("NFC", text)
 
@@ -356,15 +366,20 @@ def fix_nfc(text: str) -> str:
 
 # Runs of horizontal whitespace, any kind: collapsed to one space. A single no-break or thin space is the
 # author's typography (``10\u00a0km``, ``ammaccato,\u00a0è``) and stays, as it does in ftfy.
-_SPACE_RUN_RE = re.compile(r"[ \t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\x0b\x0c]")
+#: Horizontal whitespace other than the space: tab, vertical tab, form feed, no-break, Ogham, the typographic
+#: spaces, narrow no-break, medium mathematical and ideographic space.
+_ODD_SPACES: CharRanges = ((0x09, 0x09), (0x0B, 0x0C), (0xA0, 0xA0), (0x1680, 0x1680), (0x2000, 0x200A),
+                           (0x202F, 0x202F), (0x205F, 0x205F), (0x3000, 0x3000))
+_SPACES = ((0x20, 0x20), *_ODD_SPACES)
+_SPACE_RUN_RE = re.compile(_class(_SPACES) + r"{2,}|[\t\x0b\x0c]")
 _LINE_EDGE_RE = re.compile(r" ?\n ?")
 _BLANK_LINES_RE = re.compile(r"\n{3,}")
-_ODD_SPACE_RE = re.compile(r"[\t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]")
-_SPACE_RUN_SCREEN_RE = re.compile(r"[ \t\x0b\x0c\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]{2,}|[\t\x0b\x0c]")
+_ODD_SPACE_RE = re.compile(_class(_ODD_SPACES))
+_SPACE_RUN_SCREEN_RE = _SPACE_RUN_RE
 
 
 def _whitespace_trigger(text: str) -> bool:
-    if text[:1] in " \n" or text[-1:] in " \n" or "  " in text or "\t" in text:
+    if "  " in text or "\t" in text:
         return True
     if "\n" in text and (" \n" in text or "\n " in text or "\n\n\n" in text):
         return True
@@ -372,22 +387,47 @@ def _whitespace_trigger(text: str) -> bool:
         _SPACE_RUN_SCREEN_RE.search(text) is not None)
 
 
-def fix_whitespace(text: str) -> str:
-    r"""Collapse runs of spaces (any kind) and tabs to one space; trim lines and the text.
+def _edges(text: str) -> tuple[str, str, str]:
+    """`text` as its leading whitespace, its core and its trailing whitespace."""
+    core = text.strip()
+    if not core:
+        return text, "", ""
+    start = text.index(core[0])
+    return text[:start], core, text[start + len(core):]
 
-    Paragraph breaks survive, at most one blank line in a row. A lone no-break space stays.
 
-    >>> fix_whitespace('  two\u00a0 spaces\tand a tab \n\n\n\nnext 10\u00a0km ')
+def normalize_whitespace(text: str) -> str:
+    r"""Collapse runs of spaces (any kind) and tabs to one space; trim every line and the text itself.
+
+    Paragraph breaks survive, at most one blank line in a row. A lone no-break space stays. This is the
+    whitespace of a record's field; :func:`fix_whitespace` is the same inside a text, whose ends it leaves.
+
+    >>> normalize_whitespace('  two\u00a0 spaces\tand a tab \n\n\n\nnext 10\u00a0km ')
     'two spaces and a tab\n\nnext 10\xa0km'
     """
-    if not _whitespace_trigger(text):
-        return text
     text = _SPACE_RUN_RE.sub(" ", text)
     if " \n" in text or "\n " in text:
         text = _LINE_EDGE_RE.sub("\n", text)
     if "\n\n\n" in text:
         text = _BLANK_LINES_RE.sub("\n\n", text)
     return text.strip(" \n")
+
+
+def fix_whitespace(text: str) -> str:
+    r"""Collapse runs of spaces (any kind) and tabs to one space and trim lines, inside the text.
+
+    Paragraph breaks survive, at most one blank line in a row. A lone no-break space stays. The text's own
+    leading and trailing whitespace stays, as in ftfy (a repair is no trim: ``'the Ö… '`` is clean text);
+    the fields of a record are trimmed when the record is built (:func:`dedup.canonical.canonicalize_field`).
+
+    >>> fix_whitespace('  two\u00a0 spaces\tand a tab \n\n\n\nnext 10\u00a0km ')
+    '  two spaces and a tab\n\nnext 10\xa0km '
+    """
+    if not _whitespace_trigger(text):
+        return text
+    lead, core, trail = _edges(text)
+    fixed = normalize_whitespace(core)
+    return text if fixed == core else lead + fixed + trail
 
 
 # --------------------------------------------------------------------------------------------- LaTeX
@@ -404,16 +444,20 @@ def _latex_quotes_trigger(text: str) -> bool:
 
 
 def fix_latex_quotes(text: str) -> str:
-    """Turn LaTeX quotes (````word''`` and ``''word''``) into plain double quotes (the quote policy).
+    """Render LaTeX quote ligatures as LaTeX prints them: ````word''`` and ``''word''`` become “word”.
+
+    Quote policy: typographic quotes are the author's typography and stay as written; straight ASCII quotes stay
+    straight (no guessing at "smart" quotes: that breaks code and inch marks); only LaTeX's ligatures, which are
+    markup, are rendered. The dedup key folds every quote form, so copies still match.
 
     >>> fix_latex_quotes("a mild ''informative'' condition, ``supervised pre-training''")
-    'a mild "informative" condition, "supervised pre-training"'
+    'a mild “informative” condition, “supervised pre-training”'
     >>> fix_latex_quotes("the model's 5'' screen")
     "the model's 5'' screen"
     """
     if not _latex_quotes_trigger(text):
         return text
-    return _LATEX_QUOTES_RE.sub(lambda m: '"' + (m.group(1) or m.group(2)) + '"', text)
+    return _LATEX_QUOTES_RE.sub(lambda m: "\u201c" + (m.group(1) or m.group(2)) + "\u201d", text)
 
 
 # Lookbehinds come after the delimiter they guard, so that the regex engine scans for the delimiter.
@@ -428,7 +472,24 @@ _SCRIPT_SIGNAL_RE = re.compile(r"[\^_]\{")  # 2^{ℵ_0}: a script group, never i
 
 
 def _math_trigger(text: str) -> bool:
-    return ("$" in text and text.count("$") > 1) or "\\(" in text or "\\[" in text
+    return ("$" in text and text.count("$") > 1) or "\\(" in text or "\\[" in text or (
+        "[ " in text and "\\" not in text and _STRIPPED_DISPLAY_RE.search(text) is not None)
+
+
+# A display that lost its backslashes (``\[ x = y \]`` → ``[ x = y ]``): a bracket opened by a space-separated
+# formula, in text without any backslash. It is math when it shows math (a relation, a script, a command name
+# it gives back) and no prose, and only ASCII; a citation ``[12]``, an interval ``[0,1]`` or ``[sic]`` has no space
+# after ``[``.
+_STRIPPED_DISPLAY_RE = re.compile(r"\[ ([^\[\]\n$]{1,400}?) ?\](?![(\w])")
+_DISPLAY_SIGNAL_RE = re.compile(r"[=<>_^]")
+
+
+def _stripped_display(match: re.Match[str]) -> str:
+    content = match.group(1)
+    # ASCII only: a stripped copy of LaTeX source, never text the renderer wrote (`[ u ∈ H¹ ]` stays as it is)
+    if not content.isascii() or not _DISPLAY_SIGNAL_RE.search(content) or len(_plain_words(content)) >= 2:
+        return match.group()
+    return _render_math(content)
 
 
 def _plain_words(content: str) -> list[str]:
@@ -446,8 +507,10 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
     if "://" in content:
         return False
     lone_operator = len(content) == 1 and not content.isalnum()
-    if digit and "\\" not in content and not lone_operator:
-        return False  # $5-$10: a digit right after the closing dollar is an amount ($\le$13 is not)
+    if digit and "\\" not in content and not lone_operator and not content.isalpha():
+        # $5-$10: a digit right after the closing dollar is an amount ($\le$13 is not, nor is its stripped
+        # copy $le$13: one run of letters is no amount)
+        return False
     if content[0].isspace() or content[-1].isspace():
         if not (_MATH_SIGNAL_RE.search(content) or restore_math(content) != content) and (
                 content.strip()[:1].isdigit() or _plain_words(content) or not content.strip()):
@@ -467,8 +530,24 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
     return len(words) < 2
 
 
+#: In math ``'`` is a prime, never a quote: ``f''(x)`` must not become LaTeX's closing-quote ligature.
+_MATH_PRIME = "\ue003"
+
+
+# In math ``--`` is two minus signs, never the en-dash ligature of text (``1^{--}`` is ``1⁻⁻``).
+_NO_LIGATURE = NO_LIGATURE
+_SPACE_AFTER_SCRIPT_MARK_RE = re.compile(r"(?<!\\)([\^_]) +(?=\S)")
+
+
 @functools.lru_cache(maxsize=65536)
 def _render_math(content: str) -> str:
+    if "^ " in content or "_ " in content:  # M^ {1/2}: TeX skips the spaces before a script's argument
+        content = _SPACE_AFTER_SCRIPT_MARK_RE.sub(r"\1", content)
+    if "--" in content:
+        content = content.replace("--", "-" + _NO_LIGATURE + "-").replace(_NO_LIGATURE + "--", _NO_LIGATURE + "-"
+                                                                           + _NO_LIGATURE + "-")
+    if "''" in content:
+        return render(restore_math(content.replace("'", _MATH_PRIME))).strip().replace(_MATH_PRIME, "'")
     return render(restore_math(content)).strip()
 
 
@@ -487,6 +566,8 @@ def fix_math(text: str) -> str:
         return text
     if "\\" in text or "$$" in text:
         text = _DISPLAY_MATH_RE.sub(lambda m: _render_math(next(g for g in m.groups() if g is not None)), text)
+    elif "[ " in text:
+        text = _STRIPPED_DISPLAY_RE.sub(_stripped_display, text)
     if "$" not in text:
         return text
     # Scan by hand: a rejected pair ("$20 and US$") must give its closing "$" a chance to open the next one.
@@ -581,6 +662,8 @@ def _span_end(text: str, start: int, head: str) -> int:
         return end + 1 if end < len(text) and text[end].isalpha() else end
     if head[1:] in ONE_ARGUMENT_COMMANDS and text[end:end + 1] == " " and text[end + 1:end + 2].isalpha():
         return end + 2  # Fran\c cois, \hat x: the argument without braces
+    if head[1:] in ONE_ARGUMENT_COMMANDS and text[end:end + 1].isalpha() and not text[end:end + 1].isascii():
+        return end + 1  # \tildeΛ: a control word ends at its last ASCII letter, the argument follows
     if head == "\\not" and end < len(text) and text[end] in "=<>":
         return end + 1
     wanted = ARGUMENT_COUNTS.get(head[1:], 0)
@@ -654,23 +737,61 @@ def fix_commands(text: str) -> str:
 #: Commands whose arguments are math: a stripped argument gets its command names back too.
 MATH_ARGUMENT_COMMANDS = frozenset({"frac", "dfrac", "tfrac", "sqrt", "hat", "bar", "vec", "tilde", "overline",
                                     "underline", "dot", "ddot", "widehat", "widetilde", "boldsymbol", "bm"})
-_STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{|(?<=sqrt)\[)")
+_STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{|(?<=sqrt|cite)\[|(?<=cite[pt])\[)")
 _STRIPPED_SWITCH_RE = re.compile(r"\{(it|em|bf|rm|sl|sc|tt|sf|cal)(?=[ {])")
+# A switch glued to the brace it opens (cal{O}), written brace first: the regex engine scans for braces.
+_GLUED_SWITCH_RE = re.compile(
+    r"\{(?:(?<=(?<![A-Za-z\\])(?:it|em|bf|rm|sl|sc|tt|sf)\{)|(?<=(?<![A-Za-z\\])cal\{))"
+)
+_GLUED_SWITCH_SUB_RE = re.compile(r"(?<![A-Za-z\\])(it|em|bf|rm|sl|sc|tt|sf|cal)(?=\{)")
+_FONT_SWITCH_NAMES = frozenset({"it", "em", "bf", "rm", "sl", "sc", "tt", "sf", "cal"})
 # Each branch starts with its quote and looks behind it afterwards: the regex engine then scans for the three
 # quote characters only instead of trying every position.
 _STRIPPED_ACCENT_RE = re.compile(
     r"\"(?<=[A-Za-z]\")(?=[aeiouyAEIOU])"
     r"|'(?<=[A-Za-z][a-z]')(?<![Qq]u')(?!(?:s|t|d|ll|re|ve|m)\b)(?=[aeiouycnszrl])"
+    # after a capital that starts a word (R'enyi, B'ona, H'enon): not one that French elides (L', D', N', S'…),
+    # nor O' (O'er), Y' (Y'all)
+    r"|'(?<=(?<![A-Za-z'])[ABEFGHIKPRUVWXZ]')(?=[aeiou][a-z])"
     r"|`(?<=[a-z]`)(?=[aeiou])"
+    # a circumflex inside a word of two letters or more before it (It^o, Lema^itre, h^otel); a script has a
+    # one-letter base (x^a, e^ikx) or a number. Not before u: Esperanto's ASCII convention writes ŭ as ^u (anka^u)
+    r"|\^(?<=[A-Za-z][a-z]\^)(?=[aeio](?:[a-z]|[^A-Za-z0-9_^{]|$))"
 )
 
 
+#: A stripped accent command with its braced letter (``Babuv{s}ka``, ``ErdH{o}s``, ``Lema^{i}tre``): the braces
+#: say it was a command; the letter context (see :func:`_braced_accent`) says it sat inside a word.
+_STRIPPED_BRACED_ACCENT_RE = re.compile(r"\{(?<=[vuHckrdbt\"'`~=.^]\{)[A-Za-z]\}")
+
+
+def _braced_accent_at(text: str, brace: int) -> bool:
+    """Whether the accent before the brace at `brace` (``v`` of ``v{s}``) sits in a word: a letter glued before
+    it or after its group (a caret needs both, and two letters after: ``x^{i}`` is a script)."""
+    before = text[brace - 2:brace - 1] if brace >= 2 else ""
+    after = text[brace + 3:brace + 5]
+    if before.isalpha() and text[brace - 1].isalpha():
+        start = brace - 1
+        while start and text[start - 1] in _ASCII_LETTERS:
+            start -= 1
+        run = text[start:brace]
+        if any(run[k:] in command_names() or run[k:] in _FONT_SWITCH_NAMES for k in range(len(run) - 1)):
+            return False  # sqrt{s}, bar{D}, textit{T}: the letter ends a command name, it is no accent
+    if text[brace - 1] == "^":
+        return before.isalpha() and after.isalpha() and after.islower() and len(after) == 2
+    return before.isalpha() or after[:1].isalpha()
+
+
+def _braced_accents(text: str) -> list[re.Match[str]]:
+    return [m for m in _STRIPPED_BRACED_ACCENT_RE.finditer(text) if _braced_accent_at(text, m.start())]
+
+
 def _has_accent_quote(text: str) -> bool:
-    """An apostrophe or backtick before a vowel: no English contraction starts with a vowel (`'s`, `'t`)."""
-    return ("'" in text or "`" in text) and _ACCENT_QUOTE_RE.search(text) is not None
+    """An apostrophe, backtick or caret before a vowel: no English contraction starts with a vowel (`'s`, `'t`)."""
+    return ("'" in text or "`" in text or "^" in text) and _ACCENT_QUOTE_RE.search(text) is not None
 
 
-_ACCENT_QUOTE_RE = re.compile(r"['`][aeiou]")  # rare first characters: a fast scan
+_ACCENT_QUOTE_RE = re.compile(r"['`^][aeiou]")  # rare first characters: a fast scan
 
 
 def _positions(text: str, char: str) -> list[int]:
@@ -688,8 +809,9 @@ def _stripped_command_matches(text: str) -> list[re.Match[str]]:
     before a ``{`` (or a ``[`` after ``sqrt``), so the regex is tried at the start of that run only."""
     found: list[re.Match[str]] = []
     ends = _positions(text, "{")
-    if "sqrt[" in text:
-        ends = sorted(ends + [at for at in _positions(text, "[") if text.endswith("sqrt", 0, at)])
+    if "sqrt[" in text or "cite" in text:  # commands whose optional argument comes first: sqrt[3]{x}, cite[p. 2]{k}
+        ends = sorted(ends + [at for at in _positions(text, "[") if text.endswith(("sqrt", "cite", "citep", "citet"),
+                                                                                   0, at)])
     for end in ends:
         start = end
         while start > 0 and text[start - 1] in _ASCII_LETTERS:
@@ -700,7 +822,9 @@ def _stripped_command_matches(text: str) -> list[re.Match[str]]:
 
 
 def _stripped_commands_trigger(text: str) -> bool:
-    if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or any(
+    if "{" in text and "\\" not in text and _braced_accents(text):
+        return True
+    if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or _GLUED_SWITCH_RE.search(text) or any(
             m.group(1) in command_names() for m in _stripped_command_matches(text))):
         return True
     # Accents only in text that shows other stripped LaTeX (a `$`, a script, a brace) or a glued `"`: in
@@ -736,8 +860,16 @@ def fix_stripped_commands(text: str) -> str:
         return text
     if "\\" not in text and ('"' in text or _has_accent_quote(text)) and _STRIPPED_ACCENT_RE.search(text):
         text = _STRIPPED_ACCENT_RE.sub(_accent, text)
+    if "{" in text and "\\" not in text and (accents := _braced_accents(text)):
+        pieces, done = [], 0
+        for m in accents:  # the accent character before the match goes too: v{s} -> \v{s} -> š
+            pieces += [text[done:m.start() - 1], render("\\" + text[m.start() - 1] + m.group())]
+            done = m.end()
+        text = "".join(pieces) + text[done:]
     if "{" in text:
-        text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)
+        text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)  # {it Chandra}
+        if _GLUED_SWITCH_RE.search(text):  # cal{O}: a switch glued to the brace it opens
+            text = _GLUED_SWITCH_SUB_RE.sub(r"\\\1", text)
     names = command_names()
     pieces, done = [], 0
     for match in _stripped_command_matches(text):
@@ -750,11 +882,16 @@ def fix_stripped_commands(text: str) -> str:
             continue
         span = restored[:end]
         if match.group(1) in MATH_ARGUMENT_COMMANDS or match.group(1).startswith("math"):
-            span = head + restore_math(span[len(head):])  # mathcal{C_Phi}: the argument is math
+            # mathcal{C_Phi}: the arguments are math, restored with the command (a brace that opens them is no set)
+            whole = restore_math(match.group(1) + span[len(head):])
+            span = whole if whole.startswith(head) else head + restore_math(span[len(head):])
         elif "{" in span[len(head):]:  # emph{emph{xy}}: commands nested in the arguments lost theirs too
             span = head + _STRIPPED_COMMAND_RE.sub(
                 lambda m: "\\" + m.group(1) if m.group(1) in names else m.group(), span[len(head):])
-        pieces += [text[done : match.start()], render(span)]
+        before = text[done : match.start()]
+        if match.group(1) in CITATIONS:
+            before = before.rstrip(" ~")  # dropped with the space before it, as a raw \cite is
+        pieces += [before, render(span)]
         done = match.end() + end - len(head)
     text = "".join(pieces) + text[done:] if pieces else text
     return fix_commands(text) if "\\" in text else text
@@ -847,13 +984,20 @@ def _atoms_around_spaced_operator(text: str) -> bool:
 _GREEK_CHAR_RE = re.compile(f"[{_GREEK_CHARS}]")
 
 
+_GREEK_SET = frozenset(GREEK)
+_LONGEST_GREEK = max(map(len, GREEK))
+
+
 def _greek_before_circ_or_cdot(text: str) -> bool:
     """What ``_GLUED_AFTER_GREEK_RE`` and the second branch of ``_GREEK_OPERANDS_RE`` need: ``circ`` or ``cdot``
     right after a Greek name or letter (``Phicirc``), not in ``circuit`` or ``circumstances``."""
     for name in GLUED_OPERATORS:
         at = text.find(name)
         while at >= 0:
-            if at and (_GREEK_CHAR_RE.match(text, at - 1) or any(text.endswith(greek, 0, at) for greek in GREEK)):
+            if at and text[at - 1] in _ASCII_LETTERS and any(
+                    text[at - k:at] in _GREEK_SET for k in range(2, min(at, _LONGEST_GREEK) + 1)):
+                return True  # Phicirc: a Greek name ends right before (a raw \circ has its backslash there)
+            if at and _GREEK_CHAR_RE.match(text, at - 1):
                 return True
             at = text.find(name, at + 1)
     return False
@@ -1002,9 +1146,9 @@ _STRONG_IN_REGION_RE = re.compile(rf"^\{{?({_GREEK_NAMES})(?=[^a-z]|$)")
 # word is followed by `_` or `^`.
 _BEFORE_SCRIPT_NAMES = frozenset(GREEK) | {"sum", "int", "prod", "oint", "bigcup", "bigcap"}
 _BEFORE_SCRIPT_RE = re.compile(
-    rf"(?<![\w\\])([A-Za-z]{{2,}})(?=[_^](?:\{{|[A-Za-z0-9]{{1,2}}(?![A-Za-z0-9])|(?:{_GREEK_NAMES})(?![a-z])))"
+    rf"(?<![^\W\d])(?<!\\)([A-Za-z]{{2,}})(?=[_^](?:\{{|[A-Za-z0-9]{{1,2}}(?![A-Za-z0-9])|(?:{_GREEK_NAMES})(?![a-z])))"
 )
-_WORD_END_RE = re.compile(r"(?<![\w\\])[A-Za-z]{2,}$")
+_WORD_END_RE = re.compile(r"(?<![A-Za-z_\\])[A-Za-z]{2,}$")  # 2theta_{23}: a coefficient may stand before
 
 
 _ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
@@ -1051,7 +1195,11 @@ def _greek_operands(match: re.Match[str]) -> str:
     return "".join(_render_command(part) if part in GREEK else part or "" for part in match.groups())
 
 
-_GREEK_RUN_RE = re.compile(rf"(?<![A-Za-z\\])(?:{_GREEK_NAMES})")
+#: Names rendered in a math region (after ``_``/``^`` on a one-letter base): Greek letters and the symbols that
+#: stand as a script of their own (``z_odot``, ``k^{times}``, ``RP^infty``, ``f^prime``), never a word.
+_REGION_NAMES = frozenset(GREEK) | {"infty", "times", "odot", "oplus", "otimes", "cdot", "pm", "mp", "partial",
+                                    "nabla", "hbar", "prime"}
+_GREEK_RUN_RE = re.compile(rf"(?<![A-Za-z\\])(?:{_alternation(_REGION_NAMES)})")
 
 
 def _greek_trigger(text: str) -> bool:
@@ -1067,16 +1215,17 @@ def _greek_trigger(text: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _region_greek(region: str) -> str:
-    """Greek names in a math region (``Phi``, ``{alpha_1}``), made only of Greek names and non-letters."""
+    """Greek and symbol names in a math region (``Phi``, ``{alpha_1}``, ``{times}``), made only of such names
+    and non-letters."""
     return re.sub(r"(?<![\\A-Za-z])[A-Za-z]+", lambda m: "".join(
-        _render_command(p) if p in GREEK else p for p in (_greek_parts(m.group()) or [m.group()])), region)
+        _render_command(p) if p in _REGION_NAMES else p for p in (_greek_parts(m.group()) or [m.group()])), region)
 
 
 def _greek_parts(run: str) -> list[str] | None:
-    if run in GREEK:
+    if run in _REGION_NAMES:
         return [run]
     for i in range(2, len(run) - 1):
-        if run[:i] in GREEK and run[i:] in GREEK:
+        if run[:i] in _REGION_NAMES and run[i:] in _REGION_NAMES:
             return [run[:i], run[i:]]
     return None
 
@@ -1221,11 +1370,6 @@ class Rule(NamedTuple):
     needs: tuple[str | frozenset[str] | Callable[[str], bool], ...] = ()
 
 
-def _chars(pattern: re.Pattern[str]) -> frozenset[str]:
-    """The non-ASCII characters a one-character-class pattern matches: a need that is a set of characters."""
-    return frozenset(c for c in map(chr, range(0x80, 0x110000)) if pattern.fullmatch(c))
-
-
 _GE_NUMBER_RE = re.compile(r"geq?[0-9]")  # literal prefixes: a fast scan, unlike [gl]eq?[0-9]
 _LE_NUMBER_RE = re.compile(r"leq?[0-9]")
 
@@ -1244,11 +1388,6 @@ def _has_circ_or_cdot(text: str) -> bool:
     return _CIRC_OR_CDOT_RE.search(text) is not None
 
 
-def _space_at_an_end(text: str) -> bool:
-    """A need of fix_whitespace: a space that starts or ends the text (a newline is a need of its own)."""
-    return text[:1] == " " or text[-1:] == " "
-
-
 #: A need that any non-ASCII character meets (the rules for mojibake, ligatures, curly quotes…).
 NON_ASCII = "\x80"
 _ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 0x7F]))
@@ -1256,22 +1395,21 @@ _ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 
 
 
 #: The rules in the order they run. Order matters: text is decoded (entities, mojibake) before LaTeX can be
-#: seen; quotes are straightened before LaTeX quotes are read; math spans are rendered before the escapes
+#: seen; math spans are rendered before the escapes
 #: and commands outside them (``\$`` is no delimiter); stripped forms before raw commands; scripts after
 #: every renderer; spaces and NFC last.
 RULES: tuple[Rule, ...] = (
     Rule("html.entities", fix_html_entities, _entities_trigger, ("&",)),
     Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, (_MOJIBAKE_CHARS,)),
-    Rule("invisible", fix_invisible, _invisible_trigger, (_chars(_INVISIBLE_RE),)),
-    Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, _chars(_CONTROL_RE))),
-    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (_chars(_LIGATURE_RE),)),
-    Rule("unicode.width", fix_width, _width_trigger, (_chars(_WIDTH_RE),)),
-    Rule("unicode.quotes", fix_quotes, _quotes_trigger, (_chars(_CURLY_QUOTE_RE),)),
+    Rule("invisible", fix_invisible, _invisible_trigger, (_non_ascii(_INVISIBLE),)),
+    Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, _non_ascii(_CONTROLS))),
+    Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (_non_ascii(_LIGATURES),)),
+    Rule("unicode.width", fix_width, _width_trigger, (_non_ascii(_WIDTHS),)),
     Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, (_numeric_debris_trigger,)),
     Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
-    Rule("latex.math", fix_math, _math_trigger, ("$", "\\")),
+    Rule("latex.math", fix_math, _math_trigger, ("$", "\\", "[ ")),
     Rule("latex.escapes", fix_escapes, _escapes_trigger, ("\\",)),
-    Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`")),
+    Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`", "^")),
     Rule("latex.times", fix_times, _times_trigger, ("times",)),
     Rule("latex.arrows", fix_arrows, _arrows_trigger, ("arrow",)),
     Rule("latex.greek", fix_greek, _greek_trigger, ("_", "^", _has_circ_or_cdot, _has_spaced_operator)),
@@ -1282,7 +1420,7 @@ RULES: tuple[Rule, ...] = (
     Rule("latex.superscripts", fix_superscripts, _superscripts_trigger, ("^", "_{")),
     Rule("latex.braces", fix_braces, _braces_trigger, ("{",)),
     Rule("whitespace", fix_whitespace, _whitespace_trigger,
-         ("  ", "\t", "\n", "\x0b", "\x0c", _chars(_ODD_SPACE_RE), _space_at_an_end)),
+         ("  ", "\t", "\n", "\x0b", "\x0c", _non_ascii(_ODD_SPACES))),
     Rule("unicode.nfc", fix_nfc, _nfc_trigger, (NON_ASCII,)),
 )
 

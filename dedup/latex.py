@@ -39,8 +39,10 @@ from dedup.chardata import (
 )
 
 __all__ = [
+    "NO_LIGATURE",
     "command_names",
     "math_names",
+    "takes_arguments",
     "render",
     "render_scripts",
     "restore_math",
@@ -73,8 +75,8 @@ def _script(op: str, content: str) -> str:
         return ""
     if op == "^" and content in ("∘", "\\circ"):
         return "°"
-    if op == "^" and content in ("′", "'", "\\prime"):
-        return "′"
+    if op == "^" and content.replace("\\prime", "′").strip(" ′'") == "":
+        return "′" * sum(content.count(p) for p in ("′", "'", "\\prime"))  # f^{\prime\prime}: f′′
     if op == "^" and all(c in _SUPERSCRIPT_CHARS for c in content) and not (
         content[0] == "-" and len(content) == 1
     ):
@@ -162,6 +164,13 @@ def _renderer() -> Any:
         content = l2tobj.node_arg_to_text(node, 0)
         return content + "\u0305" if len(content) == 1 else content
 
+    def wide_accent(mark: str) -> Any:
+        # \widetilde{μ} is μ̃ as \tilde{μ} is; over several characters no combining mark fits, the text stays
+        def accent(node: Any, l2tobj: Any) -> str:
+            content = l2tobj.node_arg_to_text(node, 0)
+            return content + mark if len(content) == 1 else content
+        return accent
+
     def alphabet(node: Any, l2tobj: Any, macroname: str) -> str:
         # Capitals standing alone take the math alphabet (𝒪, ℝ); anything else (a Greek letter, a word,
         # lowercase that these alphabets do not really have) is left as it is.
@@ -178,7 +187,10 @@ def _renderer() -> Any:
         MacroTextSpec("textfrac", simplify_repl=frac),
         MacroTextSpec("sqrt", simplify_repl=sqrt),
         MacroTextSpec("overline", simplify_repl=overline),
+        MacroTextSpec("widetilde", simplify_repl=wide_accent("\u0303")),
+        MacroTextSpec("widehat", simplify_repl=wide_accent("\u0302")),
         MacroTextSpec("colon", simplify_repl=":"),
+        MacroTextSpec("|", simplify_repl="‖"),  # \|x\| is a norm: pylatexenc drops the bars
         MacroTextSpec("\\", simplify_repl=" "),
         MacroTextSpec("newline", simplify_repl=" "),
         MacroTextSpec("url", simplify_repl="%s"),
@@ -254,7 +266,11 @@ def _renderer() -> Any:
 CITATIONS = ("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "citeyear", "nocite", "label", "ref",
              "eqref", "autoref", "cref", "Cref", "pageref")
 
+#: Between two characters, keeps the parser from reading them as a ligature (math's ``--`` is two minus signs, not
+#: an en dash); gone before the scripts are rendered.
+NO_LIGATURE = "\ue004"
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)((?:\\\\)*)%")
+_GLUED_NON_ASCII_RE = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
 _NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
 
 
@@ -267,13 +283,16 @@ def render(latex: str) -> str:
     >>> render(r"Petrovi\'c, {\it Chandra}, \LambdaCDM, \eps, 50\%"), render(r'\cite{smith}')
     ('Petrović, Chandra, ΛCDM, eps, 50%', '')
     """
-    if not _NEEDS_PARSER_RE.search(latex):
-        return render_scripts(latex)  # nothing for the parser to do: no command, group or special
+    if not _NEEDS_PARSER_RE.search(latex):  # nothing for the parser to do: no command, group or special
+        return render_scripts(latex.replace(NO_LIGATURE, "") if NO_LIGATURE in latex else latex)
     renderer, walker = _renderer()
     escaped = _BARE_PERCENT_RE.sub(r"\1\\%", latex)
+    if not escaped.isascii():  # \geqψ, \barΩ: a control word is ASCII letters; the parser would take ψ into it
+        escaped = _GLUED_NON_ASCII_RE.sub(
+            lambda m: m.group() + (" " if takes_arguments(m.group()[1:]) else "{}"), escaped)
     try:
         nodes = walker(escaped, tolerant_parsing=True).get_latex_nodes()[0]
-        text = renderer.nodelist_to_text(nodes)
+        text = renderer.nodelist_to_text(nodes).replace(NO_LIGATURE, "")
     except Exception:  # noqa: BLE001  (pylatexenc raises many kinds; unparsable LaTeX stays as it is)
         return latex
     return render_scripts(text)
@@ -308,7 +327,7 @@ WRAPPER_COMMANDS = frozenset({"textup", "textmd", "textsf", "texttt", "textnorma
 def math_names() -> frozenset[str]:
     """Names given their backslash back inside stripped math (``leq``, ``alpha``, ``log``, ``left``)."""
     known = _command_names() | frozenset(EXTRA_COMMANDS) | frozenset(SILENT_COMMANDS - _SHORT_SWITCHES) | (
-        WRAPPER_COMMANDS | {"mathscr", "widehat", "widetilde"})
+        WRAPPER_COMMANDS | {"mathscr", "widehat", "widetilde", "dfrac", "tfrac", "nicefrac"})
     return frozenset(n for n in known if len(n) >= 2 and n not in NOT_RESTORED_IN_MATH
                      and n not in TEXT_MODE_LETTERS)
 
@@ -316,6 +335,13 @@ def math_names() -> frozenset[str]:
 # Font switches short enough to be letters of a variable (`$x_{it}$`): restored only when they open a group.
 _SHORT_SWITCHES = frozenset({"it", "em", "up", "md", "sl", "sc", "tt", "sf", "bf", "rm", "cal", "and", "par",
                              "small", "large", "big", "indent", "thanks", "strut"})
+
+
+@functools.cache
+def takes_arguments(name: str) -> bool:
+    """Whether the parser reads arguments after ``\\name`` (``frac``, ``bar``, ``mathbb``, ``text``), as opposed
+    to a symbol (``in``, ``setminus``, ``max``): a brace after a symbol is no argument of it."""
+    return name in ACCENT_NAMES or _renderer()[1].keywords["latex_context"].get_macro_spec(name) is not None
 
 
 #: Commands that take an argument and are restored even inside a script (fonts, accents, text).
@@ -360,29 +386,51 @@ def _split_names(run: str, names: frozenset[str]) -> list[str] | None:
         if i == len(run) - 1 and parts and parts[-1] in ACCENT_NAMES:
             parts.append(run[i])  # checkR: an accent on the letter after it
             i += 1
+        if 0 < i < len(run) and run[i].isupper() and any(len(p) > 1 for p in parts):
+            # GsubsetGL, chiinIrr, dinBbb: known names, then a capital starts a name of the author's
+            # (``\\GL``, ``\\Irr``: rendered as its name) or a variable; the tail stays as it is
+            parts.append(_LITERAL + run[i:])
+            i = len(run)
         if i == len(run) and len(parts) > 1:
             return parts
     return None
 
 
+#: Marks a part of :func:`_split_names` that is text, not a command name.
+_LITERAL = "\x00"
+
+
 def _joined(parts: list[str]) -> str:
     """Names glued in the source stay glued: ``\\Delta{}\\alpha`` renders ``Δα`` (a space would show);
-    an accent takes the letter after it with a space (``\\check R``)."""
+    a command that takes an argument takes the name or letter after it with a space (``\\check R``,
+    ``\\frac\\gamma 6``). A part marked literal (an author's macro after known names) stays as it is."""
     out = ""
     for k, part in enumerate(parts):
         last = k == len(parts) - 1
-        if len(part) == 1:
-            out += part
-        else:
-            out += "\\" + part + ("" if last else " " if part in ACCENT_NAMES else "{}")
+        if len(part) == 1 or part[:1] == _LITERAL:
+            out += part.lstrip(_LITERAL)
+        else:  # fracgamma: \frac takes \gamma as its argument, so a space (`{}` would be an empty argument)
+            out += "\\" + part + ("" if last else " " if takes_arguments(part) else "{}")
     return out
 
 
-def _restore_run(run: str, names: frozenset[str], after: str) -> str:
-    """A letter run outside scripts: a name, names glued together, or a Greek letter glued to an acronym."""
-    # A negated relation (`ngeq`) is more often a variable glued to a relation (`n\geq`).
+_MEMBER_OF_RE = re.compile(r" ?math(?:bb|cal|frak|scr|bf)(?![a-z])")  # a set in a set font: min mathbb{N}
+#: Relations a variable of one or two letters is glued to in stripped math (``ggto H``, ``ppto``, ``xin``).
+_GLUED_RELATIONS = frozenset({"to", "in", "gets", "mapsto", "subset", "subseteq", "supset", "leq", "geq", "neq",
+                               "sim", "approx", "equiv", "times", "cdot"})
+
+
+def _restore_run(run: str, names: frozenset[str], after: str, following: str = "") -> str:
+    """A letter run outside scripts: a name, names glued together, or a Greek letter glued to an acronym.
+    `following` is the text after the run (``min mathbb{N}`` is ``m \\in \\mathbb{N}``, not ``\\min``)."""
+    # A negated relation (`ngeq`) is more often a variable glued to a relation (`n\geq`); a name that is a letter
+    # glued to `in` before a set in a set font (`min mathbb{N}`) is the letter and the relation.
+    if run[1:] == "in" and _MEMBER_OF_RE.match(following):
+        return run[0] + "\\in"
     if run in names and not (run[0] == "n" and run[1:] in names) or (after == "{" and run in _command_names()):
         return "\\" + run
+    if len(run) >= 4 and run[2:] in _GLUED_RELATIONS:
+        return run[:2] + "\\" + run[2:]  # ggto H, ppto pp: two one-letter variables, then the relation
     parts = _split_names(run, names)
     if parts is not None:
         return _joined(parts)
@@ -413,11 +461,20 @@ def restore_math(content: str) -> str:
         after = content[match.end():match.end() + 1]
         if run in SILENT_COMMANDS and pos and content[pos - 1] == "{" and after in (" ", "{"):
             return "\\" + run  # {rm eff}, {bf r}: a font switch opening its group
+        if run in _FONT_SWITCHES and (not pos or content[pos - 1] in " ({") and (
+                after == "{" or after == " " and content[match.end() + 1:match.end() + 2].isalnum()):
+            return "\\" + run  # rm GHz, cal N, bf{k}, bf 6: a font switch before its operand
         for start, end in protected:
             if start < pos < end and content.find("{", start) < pos:
                 return run
         if run in SCRIPT_COMMANDS and run in names:
             return "\\" + run  # x_{mathrm{ee}}, r_c^{mathbf k}, x_hat{…}: a command in any position
+        if after == "{" and run not in names:
+            # uudsbar{s}, cqbar{q}: variables glued to a command that takes the brace as its argument
+            cut = next((k for k in range(1, len(run) - 2) if run[k:] in names and takes_arguments(run[k:])), None)
+            if cut is not None:
+                glued = run[:cut]
+                return (_restore_run(glued, names, run[cut]) if len(glued) >= 2 else glued) + "\\" + run[cut:]
         if pos and content[pos - 1] in "_^":
             # A bare script takes one token: a name (x^alpha, RP^inftytimes) or one letter (H^mto).
             head = next((run[:i] for i in range(len(run), 1, -1) if run[:i] in RESTORED_IN_SCRIPTS
@@ -429,21 +486,98 @@ def restore_math(content: str) -> str:
             if run in RESTORED_IN_SCRIPTS and run in names or (after == "{" and run in names):
                 return "\\" + run
             before = content[pos - 1:pos]
-            if run in names and before in (" ", ")", ",") and after in (" ", "(", ""):
-                return "\\" + run  # _{b in B}, T_{d to d}: a word between other terms (N_{in} alone stays)
+            if run in names and (before in _TERM_BEFORE or before.isdigit()) and after in _TERM_AFTER:
+                # _{b in B}, T_{d to d}, ^{-lfloor n/2 rfloor}, _{|x|leq A}: a name between other terms of the
+                # script (a name that is the whole script, N_{in}, T_{max}, or ends it after a comma, stays)
+                return "\\" + run
+            if before == "{" and after == "}" and run in names:
+                return run  # _{min}, _{max}: a name that is the whole script is its label
+            if run in names and takes_arguments(run):
+                return "\\" + run  # ^{-tfrac12}: a command taking arguments is one, not a letter and a name
             parts = _split_names(run, names)
-            return _joined(parts) if parts and len(parts[0]) == 1 else run
-        return _restore_run(run, names, after)
+            # x_{iPhi}: a letter then names; ^{lambdanu}: names that count in scripts, glued
+            return _joined(parts) if parts and (len(parts[0]) == 1 or all(
+                p in RESTORED_IN_SCRIPTS for p in parts)) else run
+        return _restore_run(run, names, after, content[match.end():match.end() + 12])
 
     restored = _LETTER_RUN_RE.sub(fix, content)
-    return _SET_BRACES_RE.sub(_set_braces, restored) if "{" in restored else restored
+    return _set_braces(restored) if "{" in restored or "}" in restored else restored
 
 
-# A brace group that starts after a space, `=`, `(`, `,` or a relation is a set in stripped math (`d in {1,2,3}`
-# was `d \in \{1,2,3\}`): grouping braces follow a command, a script mark or a letter.
-_SET_BRACES_RE = re.compile(r"(?<=[ =(,∈])\{(?!\\)([^{}]*)\}")
+_FONT_SWITCHES = frozenset({"rm", "bf", "cal", "sf", "tt", "sl", "sc", "mit"})
+_TERM_BEFORE = frozenset(" )(,-+|=[<>/")
+_TERM_AFTER = frozenset(" (|)]_^") | {""}
+#: Delimiter commands: a brace after one is a delimiter, ``\\{`` (``left{x : x > 0 right}``).
+_DELIMITER_COMMANDS = frozenset({"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl",
+                                 "Bigr", "biggl", "biggr", "Biggl", "Biggr", "bigm", "Bigm"})
+_COMMAND_BEFORE_RE = re.compile(r"\\([A-Za-z]+) *\Z")
+_OPENS_WITH_SWITCH_RE = re.compile(
+    r" *\\(?:" + "|".join(sorted(SILENT_COMMANDS - _DELIMITER_COMMANDS)) + r")(?![A-Za-z])"
+)
 
 
-def _set_braces(match: re.Match[str]) -> str:
-    return "\\{" + match.group(1) + "\\}"
+def _opens_set(text: str, at: int) -> str:
+    """What the brace at `at` of restored math opens: ``"delimiter"`` (after ``\\left``), ``"set"`` when it may be
+    a set (after a symbol command, a relation, an opening bracket, a comma, or at the start), else ``""``
+    (a script group, a command's argument, grouping after a letter)."""
+    before = text[:at]
+    command = _COMMAND_BEFORE_RE.search(before)
+    if command is not None:
+        name = command.group(1)
+        if name in _DELIMITER_COMMANDS:
+            return "delimiter"
+        return "" if takes_arguments(name) or name in SILENT_COMMANDS else "set"
+    stripped = before.rstrip(" ")
+    if not stripped:
+        return "set"
+    last = stripped[-1]
+    return "" if last.isalnum() or last in "_^}])'\\" else "set"
 
+
+_MEMBER_RE = re.compile(r"\\in(?![A-Za-z])")
+
+
+def _separated(inner: str) -> bool:
+    """Whether braced content lists or describes elements: a ``,``, ``:``, ``;``, ``\\in`` or a lone ``|`` at its top
+    level, or
+    ``\\mid`` (``{1,2,3}``, ``{x : x > 0}``). Grouping braces (``{1/30}``, ``{2S+1}``) hold none."""
+    depth = bars = 0
+    for k, c in enumerate(inner):
+        if c in "{}" and k and inner[k - 1] == "\\":
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif depth == 0 and (c in ",:;" or c == "\\" and _MEMBER_RE.match(inner, k)):
+            return True  # {x_{j,k} in M}: membership makes a set too
+        elif depth == 0 and c == "|":
+            bars += 1
+    return bars % 2 == 1 or "\\mid" in inner  # {x | x > 0}; bars in pairs are absolute values: {|x|^2}
+
+
+def _set_braces(text: str) -> str:
+    """Braces of stripped math that were ``\\{ \\}``: sets (``d in {1,2,3}``, ``S={infty,q_1}``,
+    ``{x: f(x)=0}``) and delimiters (``left{ … right}``), given their backslashes back. Grouping braces stay:
+    a set lists or describes its elements, a group after a letter, a script mark or a command is no set."""
+    out = list(text)
+    stack: list[tuple[int, str]] = []
+    for i, c in enumerate(text):
+        if c not in "{}" or (i and text[i - 1] == "\\"):
+            continue
+        if c == "{":
+            stack.append((i, _opens_set(text, i)))
+            continue
+        if stack:
+            j, kind = stack.pop()
+            if kind == "delimiter" or kind == "set" and _separated(text[j + 1:i]) and not (
+                    _OPENS_WITH_SWITCH_RE.match(text, j + 1)):
+                out[j], out[i] = "\\{", "\\}"
+                continue
+        command = _COMMAND_BEFORE_RE.search(text, 0, i)
+        if command is not None and command.group(1) in _DELIMITER_COMMANDS:
+            out[i] = "\\}"  # right} after a delimiter whose brace matched elsewhere
+    for j, kind in stack:
+        if kind == "delimiter":
+            out[j] = "\\{"  # left{ … right. : the brace never closes
+    return "".join(out)

@@ -19,7 +19,7 @@ import numpy as np
 import orjson
 
 from .abstracts import KINDS, NOT_ABSTRACT, abstract_kind, clean_abstract, count_sentences
-from .canonical import canonicalize_with_repairs, key_of_canonical
+from .canonical import canonicalize_field, key_of_canonical
 from .config import Config
 from .features import FeatureBuilder, is_generic_title, key_hash, title_key
 from .layouts import KnownTitles
@@ -192,10 +192,10 @@ def prepare_records(path: str, layout: str, records: Sequence[RawRecord], config
     rows: list[bytes] = []
     pos = 0
     for rec in records:
-        title, t_rep = canonicalize_with_repairs(rec.title)
+        title, t_rep = canonicalize_field(rec.title)
         title = " ".join(title.split())  # a title is one line: U+2028, U+2029, CR became line breaks
         cleaned = clean_abstract(rec.abstract)
-        abstract, a_rep = canonicalize_with_repairs(cleaned.text) if cleaned.text else ("", ())
+        abstract, a_rep = canonicalize_field(cleaned.text) if cleaned.text else ("", ())
         body, cut = strip_ellipsis(abstract)
         cut = cut or cleaned.cut
         kind = abstract_kind(body, title)

@@ -13,9 +13,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.canonical import _repair, canonicalize, canonicalize_with_repairs, dedup_key, needs_repair
-from dedup.chardata import STRIPPED_OPERATORS
-from dedup.fixes import RULES
+from dedup.canonical import (
+    _repair,
+    canonicalize,
+    canonicalize_field,
+    canonicalize_with_repairs,
+    dedup_key,
+    needs_repair,
+)
+from dedup.chardata import SILENT_COMMANDS, STRIPPED_OPERATORS
+from dedup.fixes import RULES, normalize_whitespace
+from dedup.latex import math_names, takes_arguments
 
 ROOT = Path(__file__).parent.parent
 CASES = ROOT / "tests" / "cases"
@@ -119,7 +127,7 @@ def _artifacts(text: str) -> list[str]:
 
 @pytest.mark.parametrize("line", SEED_LINES)
 def test_seed_line(line: str) -> None:
-    out, repairs = canonicalize_with_repairs(line)
+    out, repairs = canonicalize_field(line)  # a seed line is a record field: its ends are trimmed
     assert _artifacts(out) == [], out
     if not _artifacts(line):
         assert (out, repairs) == (line, ())
@@ -306,7 +314,7 @@ SLOTS: list[tuple[str, str | None, str | None, str | None, str | None]] = [
     ("C_Φ", r"C_\Phi", "C_Phi", "C_&Phi;", r"$C_\Phi$"),
     ("Φ ∘ Ψ", r"\Phi \circ \Psi", "Phi circ Psi", "&Phi; &compfn; &Psi;", r"$\Phi \circ \Psi$"),
     ("α", r"\alpha", None, "&alpha;", r"$\alpha$"),
-    ('"informative"', "``informative''", "''informative''", "&ldquo;informative&rdquo;", "“informative”"),
+    ("“informative”", "``informative''", "''informative''", "&ldquo;informative&rdquo;", None),
     ("components–such", None, "componentsx2013such", "components&#x2013;such", None),
     ("0.5%", r"0.5\%", None, "0.5&#37;", None),
     ("Finetuning", r"\textbf{F}inetuning", "textbf{F}inetuning", None, None),
@@ -384,3 +392,48 @@ def test_speed_work_changed_no_output() -> None:
              if canonicalize_with_repairs(case["input"]) != (case["output"], tuple(case["repairs"]))]
     assert not wrong, wrong[:3]
     assert {name for case in SPEED_GOLDEN for name in case["repairs"]} == {rule.name for rule in RULES}
+
+
+# ----------------------------------------------------------------------------- stripped math agrees with raw
+
+#: Symbol commands (no arguments) a stripped copy can show inside $…$. A negated name that reads as a letter and a
+#: name (`ngeq`: `n\geq` or `\ngeq`) is the one known ambiguity: stripped text reads it as the letter and the name.
+_SYMBOL_NAMES = sorted(
+    n for n in math_names()
+    if n.isascii() and not takes_arguments(n) and n not in SILENT_COMMANDS
+    and not (n[0] == "n" and n[1:] in math_names())
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_SYMBOL_NAMES).map(lambda n: "\\" + n),
+                          st.sampled_from(list("xyzn0123+=(),"))), min_size=1, max_size=6))
+def test_stripped_math_of_known_names_renders_as_raw(tokens: list[str]) -> None:
+    """In math context every known command name gets its backslash back: the stripped copy renders as the raw."""
+    raw = "we have $" + " ".join(tokens) + "$ here"
+    assert canonicalize(raw.replace("\\", "")) == canonicalize(raw)
+
+
+# ------------------------------------------------------------------------------------ edges and record fields
+
+
+@pytest.mark.parametrize("case", [c for c in GOLDEN if "xfail" not in c], ids=lambda c: c["input"][:30])
+def test_field_is_the_canonical_text_trimmed(case: dict[str, Any]) -> None:
+    """A record's field is the canonical text with its lines and ends trimmed, ``whitespace`` among its repairs
+    when that trimmed anything."""
+    text, repairs = canonicalize_field(case["input"])
+    assert text == normalize_whitespace(case["output"])
+    assert set(repairs) - {"whitespace"} == set(case["repairs"]) - {"whitespace"}
+    assert ("whitespace" in repairs) == ("whitespace" in case["repairs"] or text != case["output"])
+    assert canonicalize_field(text) == (text, ())
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.sampled_from(["", " ", "  ", "\n", " \n", "\t", "\u00a0", " \u00a0 "]), st.sampled_from(_CLEAN_WORDS + [
+    "the Ö…", "Fuß“ quote", "10times", "$x^2$"]), st.sampled_from(["", " ", "  ", "\n", "\n\n", "\t", "\u00a0"]))
+def test_canonicalize_keeps_the_edges_of_a_text(lead: str, core: str, trail: str) -> None:
+    """canonicalize is a repair, like ftfy.fix_text: a text's leading and trailing whitespace is not damage."""
+    out = canonicalize(lead + core + trail)
+    assert out == lead + canonicalize(core) + trail
+    if (lead + trail).isascii():  # a lone no-break space is typography, even at an end (as it always was)
+        assert canonicalize_field(lead + core + trail)[0] == canonicalize(core)
