@@ -314,8 +314,9 @@ class Engine:
         if not ray.is_initialized():
             if os.environ.get("RAY_ADDRESS"):  # an existing cluster: its size is its own
                 ray.init(log_to_driver=False)
-            else:  # an embedded single-machine Ray, sized like the local pool
-                ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+            else:  # an embedded single-machine Ray, sized like the local pool; "local": a new one even when
+                # /tmp/ray/ray_current_cluster names a `ray start` of this machine (ray.init() would join it)
+                ray.init(address="local", num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
         return ray
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
