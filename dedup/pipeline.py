@@ -314,8 +314,12 @@ class Engine:
         if not ray.is_initialized():
             if os.environ.get("RAY_ADDRESS"):  # an existing cluster: its size is its own
                 ray.init(log_to_driver=False)
-            else:  # an embedded single-machine Ray, sized like the local pool
-                ray.init(num_cpus=self.workers, include_dashboard=False, log_to_driver=False)
+            else:  # an embedded single-machine Ray, sized like the local pool; "local": a new one even when
+                # /tmp/ray/ray_current_cluster names a `ray start` of this machine (ray.init() would join it)
+                # worker_niceness 0: Ray's default (15) starves its workers behind any busy process of the
+                # machine, where the local engine's workers get their share
+                ray.init(address="local", num_cpus=self.workers, include_dashboard=False, log_to_driver=False,
+                         _system_config={"worker_niceness": 0})
         return ray
 
     def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
