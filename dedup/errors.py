@@ -107,6 +107,12 @@ class IndexFileError(DedupError):
     built with other parameters (exit code 2). Never rebuilt silently."""
 
 
+class WorkerLost(DedupError):
+    """A worker process of the local engine ended in the middle of a run (killed: most often by the
+    kernel's out-of-memory killer); exit code 2, and nothing was changed. Without this check a process
+    pool waits forever for the lost task's result."""
+
+
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C, SIGTERM or SIGHUP ended a run; ``committed`` says whether its outputs were already in
     place when the signal came (otherwise nothing was changed). The CLI exits with 128 + the signal."""

@@ -20,12 +20,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast
 
 import numpy as np
 
 from .config import Config, default_workers
-from .errors import InputError, Interrupted, UsageError
+from .errors import InputError, Interrupted, UsageError, WorkerLost
 from .features import Features
 from .io import OutputLock, Staging, check_output, remove_stale_temps, write_error
 from .layouts import KnownTitles
@@ -59,6 +59,8 @@ REPORT_TEXT_CLUSTERS = 1000
 MAX_CLUSTER_ROWS = 5000
 #: Example ids listed per quality flag in the report.
 QUALITY_IDS = 50
+#: Seconds between checks that the local pool's workers are alive while a task is awaited.
+POLL_SECONDS = 0.5
 
 
 @dataclass
@@ -273,6 +275,7 @@ class Engine:
         self.kind = kind
         self.workers = max(1, workers)
         self._pool: Any = None
+        self._pids: frozenset[int] = frozenset()
         self._remotes: dict[Any, Any] = {}
 
     def __enter__(self) -> Engine:
@@ -292,6 +295,19 @@ class Engine:
             import multiprocessing as mp
 
             self._pool = mp.get_context("fork").Pool(self.workers, initializer=_worker_init)
+            self._pids = frozenset(p.pid for p in self._pool._pool)
+
+    def check_workers(self) -> None:
+        """Raise :class:`WorkerLost` when a pool worker has ended: the pool replaces a dead worker but
+        never runs its task again, so waiting for that task's result would wait forever. The pool's
+        workers never retire on their own (no ``maxtasksperchild``), so any change of pids is a death."""
+        procs = list(self._pool._pool)
+        lost = sorted(self._pids - {p.pid for p in procs if p.exitcode is None})
+        if lost:
+            raise WorkerLost(
+                f"worker process {lost[0]} ended in the middle of the run (killed; by the kernel's "
+                "out-of-memory killer?); no output was changed",
+                hint="see `dmesg` or the system log; run again with fewer --workers or on a machine with more memory")
 
     def submit(self, fn: Callable[[T], R], task: T) -> Handle[R]:
         """Run ``fn(task)`` on a worker; the handle's ``get`` waits for the result."""
@@ -304,7 +320,7 @@ class Engine:
         if self.workers == 1:
             return _Done(fn, task)
         self.start()
-        return self._pool.apply_async(fn, (task,))
+        return _PoolHandle(self, self._pool.apply_async(fn, (task,)))
 
     def _ray(self) -> Any:
         try:
@@ -355,6 +371,23 @@ class _Done(Generic[T, R]):
 
     def ready(self) -> bool:
         return True
+
+
+class _PoolHandle(Generic[R]):
+    """A task on the local pool; waiting for it also watches that no worker has died."""
+
+    def __init__(self, engine: Engine, result: Any) -> None:
+        self.engine, self.result = engine, result
+
+    def get(self) -> R:
+        while not self.result.ready():
+            self.result.wait(POLL_SECONDS)
+            if not self.result.ready():
+                self.engine.check_workers()
+        return cast(R, self.result.get())
+
+    def ready(self) -> bool:
+        return bool(self.result.ready())
 
 
 class _RayHandle(Generic[R]):

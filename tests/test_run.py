@@ -164,6 +164,62 @@ def test_killed_run_leaves_old_corpus_untouched(tmp_path):
     assert out.read_text(encoding="utf-8") == "old corpus\n"
 
 
+def _double_or_die(n: int) -> int:
+    if n == 3:
+        os._exit(9)  # as a worker killed by the out-of-memory killer: no result, no exception
+    return 2 * n
+
+
+def test_engine_stops_waiting_when_a_worker_dies():
+    """A process pool replaces a dead worker but never reruns its task: the engine must notice, not hang."""
+    from dedup.errors import WorkerLost
+    from dedup.pipeline import Engine
+
+    got: list[int] = []
+    with Engine("local", 2) as engine, pytest.raises(WorkerLost, match="ended in the middle of the run"):
+        for r in engine.map(_double_or_die, range(8)):
+            got.append(r)
+    assert got == [0, 2, 4]
+
+
+def test_killed_worker_fails_the_run_and_changes_nothing(tmp_path):
+    """SIGKILL to one worker of ``dedup run`` (what the OOM killer does): exit 2 with a message, no hang,
+    the old corpus byte for byte, no temp file left."""
+    data = tmp_path / "in"
+    data.mkdir()
+    for i in range(40):
+        for f in SEEDS.iterdir():
+            (data / f"{i:02d}_{f.name}").write_bytes(f.read_bytes())
+    out = tmp_path / "out" / "corpus.jsonl"
+    out.parent.mkdir()
+    out.write_text("old corpus\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "dedup", "run", str(data), "-o", str(out), "--quiet",
+                             "--workers", "2"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.time() + 120
+    pids: list[int] = []
+    while time.time() < deadline and proc.poll() is None and len(pids) < 2:
+        try:
+            pids = [int(x) for x in children.read_text().split()]
+        except OSError:
+            pids = []
+        time.sleep(0.01)
+    time.sleep(0.5)  # inside the first stage
+    if proc.poll() is not None or len(pids) < 2:
+        pytest.fail("the run ended before a worker could be killed; make the input larger")
+    os.kill(pids[0], signal.SIGKILL)
+    try:
+        _, stderr = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("dedup run hung after one of its workers was killed")
+    assert proc.returncode == 2, stderr
+    assert f"worker process {pids[0]} ended in the middle of the run" in stderr
+    assert out.read_text(encoding="utf-8") == "old corpus\n"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["corpus.jsonl"]
+
+
 def test_usage_errors(tmp_path):
     proc = dedup("run", "seeds", "-o", str(tmp_path / "c.jsonl"), "--threshold", "1.5")
     assert proc.returncode == 2 and "--threshold" in proc.stderr
