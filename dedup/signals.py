@@ -202,10 +202,13 @@ def _abstract_candidates(f: Features, config: Config) -> Pairs:
     akey = f["akey"][ok]
     _, first = np.unique(akey, return_index=True)
     reps = np.sort(ok[first])
+    # banded through a mask, not a copy of their rows (``sig[reps]`` would copy ~0.5 KB a record)
+    is_rep = np.zeros(len(f), dtype=bool)
+    is_rep[reps] = True
     bands, rows = config.band_split()
-    found = [exact, reps[candidate_pairs(np.asarray(f.sig[reps]), bands, rows)].reshape(-1, 2)]
+    found = [exact, candidate_pairs(f.sig, bands, rows, is_rep).reshape(-1, 2)]
     pb, pr = 8, f.pre.shape[1] // 8
-    found.append(reps[candidate_pairs(np.asarray(f.pre[reps]), pb, pr)].reshape(-1, 2))
+    found.append(candidate_pairs(f.pre, pb, pr, is_rep).reshape(-1, 2))
     return _unique(np.concatenate(found))
 
 

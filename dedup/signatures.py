@@ -469,7 +469,7 @@ def jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
     return float(np.count_nonzero(a == b)) / len(a)
 
 
-def pair_jaccard(sigs: np.ndarray, pairs: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
+def pair_jaccard(sigs: np.ndarray, pairs: np.ndarray, chunk: int = 1 << 14) -> np.ndarray:
     """:func:`jaccard` of each row ``(i, j)`` of ``pairs``, float64, in chunks to bound memory.
 
     >>> sigs = np.array([[1, 2, 3, 4], [1, 2, 0, 0], [EMPTY_VALUE] * 4], dtype=np.uint32)

@@ -4,6 +4,7 @@ change a record, a split or a pair."""
 from __future__ import annotations
 
 import math
+import pickle
 import re
 
 import numpy as np
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.abstracts import _words, count_sentences
-from dedup.layouts import SMALL_WORDS, _is_lower_word, _title_scores
+from dedup.layouts import SMALL_WORDS, KnownTitles, _is_lower_word, _title_scores
 from dedup.signals import _unique, group_pairs
 
 CHARS = [*"abcXYZ019 _.!?'\"([-,;:\n\té߀—“", "the", "of", "We"]
@@ -67,3 +68,33 @@ def test_group_pairs_are_every_pair_with_an_equal_nonzero_key(keys: list[int]) -
 def test_unique_pairs_are_the_sorted_distinct_pairs(pairs: list[tuple[int, int]]) -> None:
     want = sorted({(min(a, b), max(a, b)) for a, b in pairs})
     assert [tuple(p) for p in _unique(np.array(pairs, dtype=np.int64).reshape(-1, 2)).tolist()] == want
+
+
+def _known_match(titles: list[str], body: str) -> str:
+    """The plain definition: the longest folded title of two or more words that the folded body starts with,
+    followed by more text."""
+    fold = lambda s: " ".join(s.split()).casefold()  # noqa: E731
+    body = fold(body)
+    found = [fold(t) for t in titles if len(t.split()) >= KnownTitles.PREFIX and body.startswith(fold(t) + " ")]
+    return max(found, key=len, default="")
+
+
+WORD = st.sampled_from(["a", "A", "survey", "Survey", "of", "deep", "Deep", "ß", "SS", "x-y", "é"])
+PHRASE = st.lists(WORD, min_size=1, max_size=6).map(" ".join)
+
+
+@settings(max_examples=300)
+@given(st.lists(PHRASE, max_size=12), st.lists(PHRASE, max_size=12), PHRASE, st.booleans(), st.integers(0, 3))
+def test_known_titles_match_is_the_longest_title_prefix(first, later, body, fold_between, pending):
+    """Hashed titles, titles added after a lookup (waiting or folded into the arrays), and a pickled copy
+    all answer as the plain definition does."""
+    known = KnownTitles(first)
+    known.PENDING = pending + 1  # type: ignore[misc]
+    if fold_between:
+        known.match(body)
+    for t in later:
+        known.add(t)
+    expect = _known_match(first + later, body)
+    assert known.match(body) == expect
+    assert pickle.loads(pickle.dumps(known)).match(body) == expect
+    assert len(known) == len({" ".join(t.split()).casefold() for t in first + later if len(t.split()) >= 2})
