@@ -221,6 +221,9 @@ def find_files(inputs: Sequence[str]) -> list[str]:
     return scan_inputs(inputs).files
 
 
+_BOM = "\ufeff".encode("utf-8")
+
+
 def decode(path: str, data: bytes) -> list[str]:
     """Bytes of a dump -> lines (no line endings). UTF-8 with or without BOM; LF or CRLF.
 
@@ -238,19 +241,25 @@ def decode(path: str, data: bytes) -> list[str]:
     if nul >= 0:
         raise InputError("binary file (NUL byte); dumps are UTF-8 text", path=path,
                          line=data.count(b"\n", 0, nul) + 1, hint="is this the right file?")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at column {col})", path=path,
-                         line=line, hint="re-encode the file as UTF-8 (e.g. iconv -t UTF-8)") from None
-    if not text.strip():
+    # Split the bytes, then decode line by line (no UTF-8 sequence holds a 0x0A byte, so this accepts
+    # exactly what decoding the whole file does): one character beyond U+FFFF would make a whole-file
+    # string four bytes a character, ~9x the file's size at the peak; each line is stored on its own.
+    raw = data.split(b"\n")
+    if raw[0].startswith(_BOM):
+        raw[0] = raw[0][len(_BOM):]
+    if raw[-1] == b"":
+        raw.pop()
+    lines: list[str] = []
+    for i, chunk in enumerate(raw):
+        try:
+            ln = chunk.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not valid UTF-8 (byte 0x{chunk[exc.start]:02x} at column {exc.start + 1})",
+                             path=path, line=i + 1, hint="re-encode the file as UTF-8 (e.g. iconv -t UTF-8)") from None
+        lines.append(ln[:-1] if ln.endswith("\r") else ln)
+    if not any(ln.strip() for ln in lines):
         raise InputError("empty file", path=path, hint="remove it or re-scrape the page")
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    return lines
 
 
 def _looks_utf16(data: bytes) -> bool:

@@ -8,11 +8,14 @@ import pickle
 import re
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.abstracts import _words, count_sentences
+from dedup.errors import InputError
 from dedup.layouts import SMALL_WORDS, KnownTitles, _is_lower_word, _title_scores
+from dedup.read import decode
 from dedup.signals import _unique, group_pairs
 
 CHARS = [*"abcXYZ019 _.!?'\"([-,;:\n\té߀—“", "the", "of", "We"]
@@ -98,3 +101,41 @@ def test_known_titles_match_is_the_longest_title_prefix(first, later, body, fold
     assert known.match(body) == expect
     assert pickle.loads(pickle.dumps(known)).match(body) == expect
     assert len(known) == len({" ".join(t.split()).casefold() for t in first + later if len(t.split()) >= 2})
+
+
+def _decode_whole(data: bytes) -> list[str]:
+    """The plain definition: the whole file decoded at once, then split into lines."""
+    lines = data.decode("utf-8-sig").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+PIECES = st.sampled_from(["a", "Title", "é", "𝒪", "\n", "\r\n", " ", "\ufeff", "x\r", "\t"])
+
+
+@given(st.lists(PIECES, min_size=1, max_size=40).map("".join), st.booleans())
+def test_decode_by_line_is_the_whole_file_decoded(text: str, bom: bool) -> None:
+    data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
+    expect = _decode_whole(data)
+    if not "\n".join(expect).strip():
+        with pytest.raises(InputError, match="empty file"):
+            decode("f.txt", data)
+    else:
+        assert decode("f.txt", data) == expect
+
+
+@given(st.binary(min_size=1, max_size=60).filter(lambda b: b"\x00" not in b))
+def test_decode_refuses_what_the_whole_file_decode_refuses(data: bytes) -> None:
+    try:
+        expect: list[str] | None = _decode_whole(data)
+    except UnicodeDecodeError as exc:
+        expect, line = None, data.count(b"\n", 0, exc.start) + 1
+    try:
+        got = decode("f.txt", data)
+    except InputError as err:
+        assert expect is None or "empty file" in str(err) or "UTF-16" in str(err)
+        if expect is None and "UTF-16" not in str(err):
+            assert err.line == line
+        return
+    assert got == expect
