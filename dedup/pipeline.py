@@ -124,10 +124,14 @@ def _chunk_task(task: tuple[str, str, list[Any], int | None, Config, Any]) -> Ch
     file's index of the first) or records the main process parsed (``start`` is None)."""
     path, layout, payload, start, config, known = task
     if start is None:
-        return prepare_records(path, layout, payload, config)
-    records, rejects = parse_segment(path, layout, payload, start, _known_titles(known) or ())
-    chunk = prepare_records(path, layout, records, config)
-    chunk.rejects = rejects
+        chunk = prepare_records(path, layout, payload, config)
+    else:
+        records, rejects = parse_segment(path, layout, payload, start, _known_titles(known) or ())
+        chunk = prepare_records(path, layout, records, config)
+        chunk.rejects = rejects
+        del records
+    del payload, task
+    _trim_memory()  # a worker idles through the cluster stage: it should not sit on its reading peak
     return chunk
 
 
@@ -729,8 +733,14 @@ def concat_parts(parts: Sequence[Prepared]) -> Features:
             mats[name][pos:pos + len(p)] = p.matrix(name)
             pos += len(p)
     feats = Features.concat([(p.arrays, p.strings) for p in parts], mats["sig"], mats["pre"])
-    for p in parts:
+    pos = 0
+    for p in parts:  # each file's arrays become views of the concatenated ones: not held twice
+        k = len(p)
+        p.arrays = {name: feats.arrays[name][pos:pos + k]
+                    if name in feats.arrays and feats.arrays[name].dtype == a.dtype else a
+                    for name, a in p.arrays.items()}
         p.strings, p.titles = {}, []
+        pos += k
     return feats
 
 
