@@ -650,8 +650,7 @@ def run(inputs: Sequence[str], output: str, *, report: str | None = None, config
         t = time.perf_counter()
         with _stage(f"cluster ({sum(len(p) for p in parts):,} records)", quiet):
             feats = concat_parts(parts)
-            clusters = find_clusters(feats, config)
-        feats.sig = feats.pre = np.zeros((0, 0), np.uint32)
+            clusters = find_clusters(feats, config, release_signatures=True)
         cat = feats.arrays
         cat["file"] = feats.file
         timings["cluster"] = time.perf_counter() - t
