@@ -140,16 +140,22 @@ def test_error_mid_merge_leaves_old_corpus_untouched(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl"]
 
 
-def test_killed_run_leaves_old_corpus_untouched(tmp_path):
-    """SIGKILL while the new corpus is being written: the old one stays byte for byte."""
+def _forty_seed_copies_and_an_old_corpus(tmp_path: Path) -> tuple[Path, Path]:
+    """An input of 40 copies of the seeds (enough records that a run takes a moment) and an old corpus."""
     data = tmp_path / "in"
     data.mkdir()
-    for i in range(40):  # enough records that the write takes a moment
+    for i in range(40):
         for f in SEEDS.iterdir():
             (data / f"{i:02d}_{f.name}").write_bytes(f.read_bytes())
     out = tmp_path / "out" / "corpus.jsonl"
     out.parent.mkdir()
     out.write_text("old corpus\n", encoding="utf-8")
+    return data, out
+
+
+def test_killed_run_leaves_old_corpus_untouched(tmp_path):
+    """SIGKILL while the new corpus is being written: the old one stays byte for byte."""
+    data, out = _forty_seed_copies_and_an_old_corpus(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "dedup", "run", str(data), "-o", str(out), "--quiet",
                              "--workers", "1"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -185,14 +191,7 @@ def test_engine_stops_waiting_when_a_worker_dies():
 def test_killed_worker_fails_the_run_and_changes_nothing(tmp_path):
     """SIGKILL to one worker of ``dedup run`` (what the OOM killer does): exit 2 with a message, no hang,
     the old corpus byte for byte, no temp file left."""
-    data = tmp_path / "in"
-    data.mkdir()
-    for i in range(40):
-        for f in SEEDS.iterdir():
-            (data / f"{i:02d}_{f.name}").write_bytes(f.read_bytes())
-    out = tmp_path / "out" / "corpus.jsonl"
-    out.parent.mkdir()
-    out.write_text("old corpus\n", encoding="utf-8")
+    data, out = _forty_seed_copies_and_an_old_corpus(tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "dedup", "run", str(data), "-o", str(out), "--quiet",
                              "--workers", "2"], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
