@@ -216,9 +216,9 @@ class KnownTitles:
     """Titles seen in other dumps, folded (casefold, single spaces), as 64-bit hashes: a sorted array of
     the titles' hashes and, per hash of their first :attr:`PREFIX` words, the longest such title. 8 bytes
     a title plus 16 a prefix (a set of the strings took ~490 bytes a title, and every worker holds one).
-    Titles added since the last lookup wait in small Python containers and are folded into the arrays in
-    bulk. A lookup hashes the body's word ends (longest first, up to the longest title under its prefix);
-    two different strings sharing a 64-bit hash is the only way it can err (~10⁻⁸ per run at 10⁶ titles).
+    Titles added wait in Python containers (looked up there too) and are folded into the arrays in bulk.
+    A lookup hashes the body's word ends (longest first, up to the longest title under its prefix); two
+    different strings sharing a 64-bit hash is the only way it can err (~10⁻⁸ per run at 10⁶ titles).
 
     >>> KnownTitles(["Self-Training: A Survey"]).match("Self-Training: a survey Semi-supervised ...")
     'self-training: a survey'
@@ -284,21 +284,22 @@ class KnownTitles:
 
     def match(self, body: str) -> str:
         """The longest known title that ``body`` starts with (followed by more text), or ``""``."""
-        if self._new:
-            self._fold()
         folded = " ".join(body.split()).casefold()
         words = folded.split(maxsplit=self.PREFIX)
-        pv = self._pview
-        if len(words) <= self.PREFIX or not len(pv):
+        if len(words) <= self.PREFIX:
             return ""
         prefix = _title_hash(" ".join(words[: self.PREFIX]))
+        pv = self._pview
         i = bisect_left(pv, prefix)
-        if i == len(pv) or pv[i] != prefix:
-            return ""
-        hv = self._hview
-        end = folded.rfind(" ", 0, self._lview[i] + 1)  # the body's word ends, longest first
+        # titles added since the last fold wait in ``_new``: looked up there too, never folded per lookup
+        # (a caller that adds a few titles before each lookup would pay a sort of the whole array each time)
+        longest = max(self._lview[i] if i < len(pv) and pv[i] == prefix else 0, self._new_longest.get(prefix, 0))
+        hv, new = self._hview, self._new
+        end = folded.rfind(" ", 0, longest + 1)  # the body's word ends, longest first
         while end > 0:
             h = _title_hash(folded[:end])
+            if h in new:
+                return folded[:end]
             j = bisect_left(hv, h)
             if j < len(hv) and hv[j] == h:
                 return folded[:end]
