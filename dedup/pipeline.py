@@ -280,6 +280,7 @@ class Engine:
         self.workers = max(1, workers)
         self._pool: Any = None
         self._pids: frozenset[int] = frozenset()
+        self._lost = False
         self._remotes: dict[Any, Any] = {}
 
     def __enter__(self) -> Engine:
@@ -287,9 +288,29 @@ class Engine:
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
+            if self._lost:
+                self._abandon_pool()
+            else:
+                self._pool.terminate()
+                self._pool.join()
             self._pool = None
+
+    def _abandon_pool(self) -> None:
+        """End a pool one of whose workers died: its own ``terminate`` puts sentinels into queues whose lock
+        the dead worker may have held, and would wait forever (also at interpreter exit, as a finalizer).
+        Stop the pool from replacing workers, kill the rest, and drop that finalizer."""
+        from multiprocessing import pool as mp_pool
+
+        pool = self._pool
+        pool._state = mp_pool.TERMINATE
+        pool._worker_handler._state = mp_pool.TERMINATE
+        for proc in pool._pool:  # their exits wake the worker handler, which then sees TERMINATE and ends
+            proc.kill()
+        pool._worker_handler.join(5)
+        for proc in pool._pool:  # a replacement started before it saw the state
+            proc.kill()
+            proc.join(5)
+        pool._terminate.cancel()
 
     def start(self) -> None:
         """Start the workers now (before any input is read), not at the first task."""
@@ -308,6 +329,7 @@ class Engine:
         procs = list(self._pool._pool)
         lost = sorted(self._pids - {p.pid for p in procs if p.exitcode is None})
         if lost:
+            self._lost = True
             raise WorkerLost(
                 f"worker process {lost[0]} ended in the middle of the run (killed; by the kernel's "
                 "out-of-memory killer?); no output was changed",

@@ -176,6 +176,43 @@ def _double_or_die(n: int) -> int:
     return 2 * n
 
 
+def _die_holding_the_queue_locks(n: int) -> int:
+    """As a worker killed in the middle of taking a task or putting a result: it holds its queues' locks."""
+    if n == 3:
+        import gc
+        from multiprocessing.queues import SimpleQueue
+
+        for q in [o for o in gc.get_objects() if isinstance(o, SimpleQueue)]:
+            for lock in (q._rlock, q._wlock):
+                if lock is not None:
+                    lock.acquire(timeout=1)
+        os._exit(9)
+    return 2 * n
+
+
+def test_engine_ends_even_when_a_dead_worker_held_the_pool_locks():
+    """``Pool.terminate`` waits forever on a lock a dead worker held (seen once in CI): the engine must end."""
+    import threading
+
+    from dedup.errors import WorkerLost
+    from dedup.pipeline import Engine
+
+    outcome: list[str] = []
+
+    def go() -> None:
+        try:
+            with Engine("local", 2) as engine:
+                list(engine.map(_die_holding_the_queue_locks, range(8)))
+        except WorkerLost:
+            outcome.append("lost")
+
+    t = threading.Thread(target=go, daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), "the engine hung ending a pool whose dead worker held its locks"
+    assert outcome == ["lost"]
+
+
 def test_engine_stops_waiting_when_a_worker_dies():
     """A process pool replaces a dead worker but never reruns its task: the engine must notice, not hang."""
     from dedup.errors import WorkerLost
