@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .features import key_hash
 from .records import RawRecord, Reject, Source
 
 #: Lines of page furniture, matched exactly (after stripping spaces).
@@ -205,13 +206,6 @@ def _title_scores(words: Sequence[str], stop: int) -> list[float]:
     return scores
 
 
-def _title_hash(text: str) -> int:
-    """64-bit hash of a folded title or prefix (xxh3; lone surrogates of undecodable input pass)."""
-    import xxhash
-
-    return xxhash.xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-
-
 class KnownTitles:
     """Titles seen in other dumps, folded (casefold, single spaces), as 64-bit hashes: a sorted array of
     the titles' hashes and, per hash of their first :attr:`PREFIX` words, the longest such title. 8 bytes
@@ -245,15 +239,15 @@ class KnownTitles:
         words = folded.split(maxsplit=self.PREFIX)
         if len(words) < self.PREFIX:
             return
-        self._new.add(_title_hash(folded))
-        prefix = _title_hash(" ".join(words[: self.PREFIX]))
+        self._new.add(key_hash(folded))
+        prefix = key_hash(" ".join(words[: self.PREFIX]))
         if len(folded) > self._new_longest.get(prefix, 0):
             self._new_longest[prefix] = len(folded)
         if len(self._new) >= self.PENDING:
             self._fold()
 
     def _fold(self) -> None:
-        """Move the titles added since the last lookup into the sorted arrays."""
+        """Move the titles waiting in the Python containers into the sorted arrays."""
         import numpy as np
 
         if not self._new and not self._new_longest:
@@ -288,7 +282,7 @@ class KnownTitles:
         words = folded.split(maxsplit=self.PREFIX)
         if len(words) <= self.PREFIX:
             return ""
-        prefix = _title_hash(" ".join(words[: self.PREFIX]))
+        prefix = key_hash(" ".join(words[: self.PREFIX]))
         pv = self._pview
         i = bisect_left(pv, prefix)
         # titles added since the last fold wait in ``_new``: looked up there too, never folded per lookup
@@ -297,7 +291,7 @@ class KnownTitles:
         hv, new = self._hview, self._new
         end = folded.rfind(" ", 0, longest + 1)  # the body's word ends, longest first
         while end > 0:
-            h = _title_hash(folded[:end])
+            h = key_hash(folded[:end])
             if h in new:
                 return folded[:end]
             j = bisect_left(hv, h)
