@@ -208,8 +208,8 @@ class _KeyTable(dict[int, str | None]):
     Letters, digits and marks stay; hyphens, underscores, apostrophes and single quotes of every form and ``^``
     vanish (so ``pre-training`` keys as ``pretraining``, ``model’s`` as ``model's``); math symbols become tokens
     of their own (``×``, ``≫``); other punctuation (double quotes of every form among it), symbols and
-    whitespace become spaces; invisible characters vanish. Canonical text keeps the author's quotes as written:
-    the key is where their forms are folded.
+    whitespace become spaces; invisible characters vanish. Canonical text already writes quotes in one form
+    (:func:`dedup.fixes.fix_quotes`); the key folds them as well, so it holds for any text, repaired or not.
     """
 
     def __missing__(self, code: int) -> str | None:

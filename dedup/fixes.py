@@ -63,6 +63,7 @@ __all__ = [
     "fix_mojibake",
     "fix_nfc",
     "fix_numeric_debris",
+    "fix_quotes",
     "fix_stripped_commands",
     "fix_superscripts",
     "fix_symbols",
@@ -349,6 +350,72 @@ def fix_width(text: str) -> str:
     return ftfy.fixes.fix_character_width(text)
 
 
+#: Typographic quotes and their ASCII form, the set ftfy's ``uncurl_quotes`` folds: single quotes, apostrophes
+#: (``’``, the modifier letter ``ʼ``, low-9 and reversed forms) become ``'``; double quotes become ``"``.
+#: Guillemets (``«x»``) are no quote mark ASCII has and stay.
+_QUOTES = str.maketrans({**dict.fromkeys("\u02bc\u2018\u2019\u201a\u201b", "'"),
+                         **dict.fromkeys("\u201c\u201d\u201e\u201f", '"')})
+_CURLY_QUOTES = frozenset("\u02bc\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f")
+
+
+def _quotes_trigger(text: str) -> bool:
+    return not text.isascii() and not _CURLY_QUOTES.isdisjoint(text)
+
+
+def _byte_of_mojibake(text: str, at: int) -> bool:
+    """Whether the quote mark at `at` is a byte of a symbol's mojibake: with its neighbours, the three UTF-8
+    bytes of a character from U+2000–U+2FFF (punctuation, scripts, letterlike symbols, arrows, operators:
+    lead byte 0xE2) read in a one-byte codec ftfy knows (``“`` in ``â„“``, which is ``ℓ``; ``‚`` in ``â‚‚``,
+    ``₂``). ftfy leaves some of those unrepaired; straightening the quote would lose the byte for good.
+    A two-byte lead before a quote is no evidence: clean ``ZZAJÉ’s`` and ``“×”`` look like that."""
+    import ftfy.bad_codecs  # noqa: F401  (registers the sloppy codecs)
+    from ftfy.chardata import CHARMAP_ENCODINGS
+
+    for start in range(max(0, at - 2), at + 1):  # the quote is the lead itself in MacRoman (‚ is 0xE2)
+        run = text[start:start + 3]
+        if len(run) < 3 or any(char.isascii() for char in run):
+            continue
+        for codec in CHARMAP_ENCODINGS:
+            try:
+                raw = run.encode(codec)
+                raw.decode("utf-8")
+            except UnicodeError:
+                continue
+            if raw[0] == 0xE2:
+                return True
+    return False
+
+
+def fix_quotes(text: str) -> str:
+    """Write every quote mark in its one ASCII form, as ftfy's ``uncurl_quotes`` does: ``“x”``, ``„x“``,
+    ``‘x’`` and ``"x"`` are one text, and so are ``model’s`` and ``model's``.
+
+    The quote policy: copies of a paper carry its quotes in whatever form the tool that wrote them chose (a
+    word processor curls them, LaTeX prints ````x''`` as “x”, a plain-text export straightens them), so the
+    canonical text keeps one form, the one every copy can reach. Straight quotes are never curled: that would
+    be a guess (``5''`` is an inch mark, not a closing quote). A quote mark that is a byte of mojibake ftfy
+    could not repair stays (``â„“â‚‚`` is ``ℓ₂`` in cp1252), like a soft hyphen there: the text stays
+    recoverable.
+
+    >>> print(fix_quotes('„Handwerk“, the “open” set and the model’s ‘view’'))
+    "Handwerk", the "open" set and the model's 'view'
+    >>> print(fix_quotes('«x» and the unrepaired â„“â‚‚ norm, “José”'))
+    «x» and the unrepaired â„“â‚‚ norm, "José"
+    """
+    if not _quotes_trigger(text):
+        return text
+    kept = [at for at, char in enumerate(text) if char in _CURLY_QUOTES and (
+        (at > 0 and not text[at - 1].isascii()) or (at + 1 < len(text) and not text[at + 1].isascii()))
+        and _byte_of_mojibake(text, at)]
+    if not kept:
+        return text.translate(_QUOTES)
+    pieces, done = [], 0
+    for at in kept:
+        pieces += [text[done:at].translate(_QUOTES), text[at]]
+        done = at + 1
+    return "".join(pieces) + text[done:].translate(_QUOTES)
+
+
 def _nfc_trigger(text: str) -> bool:
     return not text.isascii() and not unicodedata.is_normalized("NFC", text)
 
@@ -444,20 +511,17 @@ def _latex_quotes_trigger(text: str) -> bool:
 
 
 def fix_latex_quotes(text: str) -> str:
-    """Render LaTeX quote ligatures as LaTeX prints them: ````word''`` and ``''word''`` become “word”.
-
-    Quote policy: typographic quotes are the author's typography and stay as written; straight ASCII quotes stay
-    straight (no guessing at "smart" quotes: that breaks code and inch marks); only LaTeX's ligatures, which are
-    markup, are rendered. The dedup key folds every quote form, so copies still match.
+    """Read LaTeX quote ligatures as the quotes they are: ````word''`` and ``''word''`` become ``"word"``, the
+    one form of every double quote (see :func:`fix_quotes`).
 
     >>> fix_latex_quotes("a mild ''informative'' condition, ``supervised pre-training''")
-    'a mild “informative” condition, “supervised pre-training”'
+    'a mild "informative" condition, "supervised pre-training"'
     >>> fix_latex_quotes("the model's 5'' screen")
     "the model's 5'' screen"
     """
     if not _latex_quotes_trigger(text):
         return text
-    return _LATEX_QUOTES_RE.sub(lambda m: "\u201c" + (m.group(1) or m.group(2)) + "\u201d", text)
+    return _LATEX_QUOTES_RE.sub(lambda m: '"' + (m.group(1) or m.group(2)) + '"', text)
 
 
 # Lookbehinds come after the delimiter they guard, so that the regex engine scans for the delimiter.
@@ -833,14 +897,29 @@ def _stripped_commands_trigger(text: str) -> bool:
         _STRIPPED_ACCENT_RE.search(text) is not None)
 
 
+#: Words that Italian and French elide before a vowel (``dell'anno``, ``nell'ambito``, ``quest'ultimo``,
+#: ``entr'acte``): their apostrophe is an apostrophe, never a stripped acute accent (``Koll'ar``).
+_ELIDED_WORDS = frozenset({
+    "all", "dall", "dell", "nell", "sull", "coll", "quell", "bell", "quest", "tutt", "sant", "anch",
+    "senz", "mezz", "com", "dov", "cos", "nessun", "ciascun", "buon", "entr", "quelqu", "presqu",
+})
+
+
 def _accent(match: re.Match[str]) -> str:
-    """Give a glued accent its backslash back, unless its word holds a second one: a quote pair glued to
-    words (``as"single-pass"algorithms``) is no accent."""
+    """Give a glued accent its backslash back, unless its word holds a second one (a quote pair glued to
+    words, ``as"single-pass"algorithms``, is no accent) or it is an apostrophe after a word a language elides
+    (``dell'anno``)."""
     text, at = match.string, match.start()
     start = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at)) + 1
     end = min((i for i in (text.find(" ", at), text.find("\n", at)) if i >= 0), default=len(text))
     if match.group() == '"' and text.count('"', start, end) > 1:
         return match.group()
+    if match.group() == "'":
+        word_start = at
+        while word_start > start and text[word_start - 1] in _ASCII_LETTERS:
+            word_start -= 1
+        if text[word_start:at].lower() in _ELIDED_WORDS:
+            return match.group()
     return "\\" + match.group()
 
 
@@ -1405,6 +1484,7 @@ RULES: tuple[Rule, ...] = (
     Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, _non_ascii(_CONTROLS))),
     Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (_non_ascii(_LIGATURES),)),
     Rule("unicode.width", fix_width, _width_trigger, (_non_ascii(_WIDTHS),)),
+    Rule("unicode.quotes", fix_quotes, _quotes_trigger, (_CURLY_QUOTES,)),
     Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, (_numeric_debris_trigger,)),
     Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
     Rule("latex.math", fix_math, _math_trigger, ("$", "\\", "[ ")),
