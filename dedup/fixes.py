@@ -42,7 +42,7 @@ from dedup.chardata import (
     STRIPPED_BEFORE_NUMBER,
     STRIPPED_OPERATORS,
 )
-from dedup.latex import CITATIONS, NO_LIGATURE, command_names, render, render_scripts, restore_math
+from dedup.latex import CITATIONS, NO_LIGATURE, command_names, math_names, render, render_scripts, restore_math
 
 __all__ = [
     "FIXERS",
@@ -536,22 +536,38 @@ _SCRIPT_SIGNAL_RE = re.compile(r"[\^_]\{")  # 2^{ℵ_0}: a script group, never i
 
 
 def _math_trigger(text: str) -> bool:
-    return ("$" in text and text.count("$") > 1) or "\\(" in text or "\\[" in text or (
-        "[ " in text and "\\" not in text and _STRIPPED_DISPLAY_RE.search(text) is not None)
+    return ("$" in text and text.count("$") > 1) or "\\(" in text or "\\[" in text or "begin{" in text or (
+        "[" in text and "\\" not in text and _STRIPPED_DISPLAY_RE.search(text) is not None)
 
 
-# A display that lost its backslashes (``\[ x = y \]`` → ``[ x = y ]``): a bracket opened by a space-separated
-# formula, in text without any backslash. It is math when it shows math (a relation, a script, a command name
-# it gives back) and no prose, and only ASCII; a citation ``[12]``, an interval ``[0,1]`` or ``[sic]`` has no space
-# after ``[``.
-_STRIPPED_DISPLAY_RE = re.compile(r"\[ ([^\[\]\n$]{1,400}?) ?\](?![(\w])")
+def _bracket_and_script(text: str) -> bool:
+    """A need of fix_math: a bracket and a brace or script mark, what a stripped display shows."""
+    return "[" in text and ("{" in text or "_" in text or "^" in text)
+
+
+# A display that lost its backslashes (``\[ x = y \]`` → ``[ x = y ]``), in text without any backslash: a
+# bracket around a formula (one level of brackets inside it, ``[ω]_{p,α}``). It is math when it holds no prose
+# and either shows a command name glued to its argument or script (``frac{``, ``int_``, ``^wedge``: rendered text
+# never holds one, nor does a citation ``[12]``, an interval ``[0,1]`` or ``[sic]``), or opens with a space,
+# shows a relation or script and is ASCII (never text the renderer wrote: ``[ u ∈ H¹ ]`` stays as it is).
+_STRIPPED_DISPLAY_RE = re.compile(r"\[((?:[^\[\]\n$]|\[[^\[\]\n$]{0,60}\]){1,400}?)\](?![(\w])")
 _DISPLAY_SIGNAL_RE = re.compile(r"[=<>_^]")
+_GLUED_NAME_RE = re.compile(r"(?<![A-Za-z])([A-Za-z]{3,})(?=[{_^])|[_^]([A-Za-z]{3,})")
+
+
+def _shows_stripped_command(content: str) -> bool:
+    names = math_names()
+    return any((m.group(1) or m.group(2)) in names or (m.group(1) or "") in command_names()
+               for m in _GLUED_NAME_RE.finditer(content))
 
 
 def _stripped_display(match: re.Match[str]) -> str:
     content = match.group(1)
-    # ASCII only: a stripped copy of LaTeX source, never text the renderer wrote (`[ u ∈ H¹ ]` stays as it is)
-    if not content.isascii() or not _DISPLAY_SIGNAL_RE.search(content) or len(_plain_words(content)) >= 2:
+    if len(_plain_words(content)) >= 2:
+        return match.group()
+    spaced = content.startswith(" ") and "[" not in content and content.isascii() and (
+        _DISPLAY_SIGNAL_RE.search(content) is not None)
+    if not spaced and not (("{" in content or "_" in content or "^" in content) and _shows_stripped_command(content)):
         return match.group()
     return _render_math(content)
 
@@ -603,8 +619,42 @@ _NO_LIGATURE = NO_LIGATURE
 _SPACE_AFTER_SCRIPT_MARK_RE = re.compile(r"(?<!\\)([\^_]) +(?=\S)")
 
 
+# Math environments. A display environment is math, like \[…\]: its content is rendered, the environment
+# goes. An inner one (a matrix, cases, array) only exists inside math: rendered whole, also where a copy lost
+# the dollars around it.
+_DISPLAY_ENVIRONMENTS = "equation|align|gather|multline|eqnarray|displaymath|flalign"
+_INNER_ENVIRONMENTS = ("matrix|pmatrix|bmatrix|Bmatrix|vmatrix|Vmatrix|smallmatrix|cases|dcases|array|aligned"
+                       "|gathered|split")
+_DISPLAY_ENVIRONMENT_RE = re.compile(
+    r"\\begin\{((?:" + _DISPLAY_ENVIRONMENTS + r")\*?)\}(.{1,800}?)\\end\{\1\}", re.S)
+_INNER_ENVIRONMENT_RE = re.compile(r"\\begin\{((?:" + _INNER_ENVIRONMENTS + r")\*?)\}.{0,800}?\\end\{\1\}", re.S)
+_ENVIRONMENT_TOKEN_RE = re.compile(
+    r"(\\(?:begin|end)\{(?:" + _DISPLAY_ENVIRONMENTS + "|" + _INNER_ENVIRONMENTS + r")\*?\})")
+# The same, stripped of its backslashes (``begin{align*} … end{align*}``): a begin and an end of one
+# environment, never a word of prose glued to a brace.
+_STRIPPED_ENVIRONMENT_RE = re.compile(
+    r"(?<![A-Za-z\\])begin\{((?:" + _DISPLAY_ENVIRONMENTS + "|" + _INNER_ENVIRONMENTS
+    + r")\*?)\}(.{0,800}?)(?<![A-Za-z\\])end\{\1\}", re.S)
+
+
+def _restore_environments(text: str) -> str:
+    """Give stripped environments their backslashes back, nested ones too (``begin{cases}`` inside
+    ``begin{align*}``)."""
+    return _STRIPPED_ENVIRONMENT_RE.sub(
+        lambda m: f"\\begin{{{m.group(1)}}}{_restore_environments(m.group(2))}\\end{{{m.group(1)}}}", text)
+
+
+def _restore_math_around_environments(content: str) -> str:
+    """:func:`restore_math` for math content whose only backslashes are environment delimiters given back to a
+    stripped copy: each piece between them is restored on its own."""
+    pieces = _ENVIRONMENT_TOKEN_RE.split(content)
+    return "".join(piece if i % 2 else restore_math(piece) for i, piece in enumerate(pieces))
+
+
 @functools.lru_cache(maxsize=65536)
 def _render_math(content: str) -> str:
+    if "\\begin{" in content:
+        content = _restore_math_around_environments(content)
     if "^ " in content or "_ " in content:  # M^ {1/2}: TeX skips the spaces before a script's argument
         content = _SPACE_AFTER_SCRIPT_MARK_RE.sub(r"\1", content)
     if "--" in content:
@@ -628,12 +678,23 @@ def fix_math(text: str) -> str:
     """
     if not _math_trigger(text):
         return text
+    if "begin{" in text and "\\" not in text:
+        text = _restore_environments(text)
     if "\\" in text or "$$" in text:
         text = _DISPLAY_MATH_RE.sub(lambda m: _render_math(next(g for g in m.groups() if g is not None)), text)
-    elif "[ " in text:
+        if "\\begin{" in text:
+            text = _DISPLAY_ENVIRONMENT_RE.sub(lambda m: _render_math(m.group(2)), text)
+    elif "[" in text:
         text = _STRIPPED_DISPLAY_RE.sub(_stripped_display, text)
-    if "$" not in text:
-        return text
+    if "$" in text:
+        text = _inline_math(text)
+    if "\\begin{" in text:  # left outside math: a copy that lost the dollars around a matrix
+        text = _INNER_ENVIRONMENT_RE.sub(lambda m: _render_math(m.group()), text)
+    return text
+
+
+def _inline_math(text: str) -> str:
+    """Render each ``$…$`` pair that reads as math."""
     # Scan by hand: a rejected pair ("$20 and US$") must give its closing "$" a chance to open the next one.
     pieces, done, start = [], 0, 0
     while (match := _INLINE_MATH_RE.search(text, start)) is not None:
@@ -709,8 +770,10 @@ def _balanced(text: str, i: int, open_: str, close: str) -> int:
 
 #: Commands whose arguments may come without braces, one token each (``\frac12``, ``\sqrt n``).
 ARGUMENT_COUNTS = {"frac": 2, "dfrac": 2, "tfrac": 2, "sqrt": 1, "mathbb": 1, "mathcal": 1, "mathfrak": 1,
-                   "mathscr": 1, "mathbf": 1, "mathrm": 1, "boldsymbol": 1, "bm": 1, "vec": 1}
-_TOKEN_RE = re.compile(r"\\[A-Za-z]+|[A-Za-z0-9]")
+                   "mathscr": 1, "mathbf": 1, "mathrm": 1, "boldsymbol": 1, "bm": 1, "vec": 1, "pmod": 1}
+#: One token: a control word, or one letter or digit of any script (``\frac{1}α``: a listing that rendered the
+#: ``\alpha`` of ``\frac{1}\alpha`` and left the ``\frac``).
+_TOKEN_RE = re.compile(r"\\[A-Za-z]+|[^\W_]")
 
 
 def _span_end(text: str, start: int, head: str) -> int:
@@ -763,6 +826,10 @@ _COMMAND_START_SCREEN_RE = re.compile(r"\{(?<![_^]\{)\\[A-Za-z]+|\\(?:[A-Za-z]+|
 
 
 _CITE_BEFORE_RE = re.compile(r"[ ~]+(?=\\(?:cite[a-z]*|nocite|eqref|ref|autoref|[cC]ref|pageref)\b)")
+# A reference that fills its brackets, raw or stripped (``Eq.~(\ref{e1})``, ``(ref{A0})``): the brackets go with it,
+# or they would be left empty.
+_REF = r"\\?(?:eq|auto|c|C|page)?ref\{[^{}\n]*\}"
+_BRACKETED_REF_RE = re.compile(r"[ ~]*(?:\((?=" + _REF + r"\))|\[(?=" + _REF + r"\]))" + _REF + r"[)\]]")
 _CITE_RE = re.compile(r"\\(?:cite|nocite|eqref|ref|autoref|[cC]ref|pageref)")  # what _CITE_BEFORE_RE needs
 
 
@@ -777,6 +844,8 @@ def fix_commands(text: str) -> str:
     if not _commands_trigger(text):
         return text
     if ("cite" in text or "ref" in text) and _CITE_RE.search(text):
+        if "ref{" in text:
+            text = _BRACKETED_REF_RE.sub("", text)
         text = _CITE_BEFORE_RE.sub("", text)
     pieces, done = [], 0
     for match in _COMMAND_START_RE.finditer(text):
@@ -889,7 +958,7 @@ def _stripped_commands_trigger(text: str) -> bool:
     if "{" in text and "\\" not in text and _braced_accents(text):
         return True
     if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or _GLUED_SWITCH_RE.search(text) or any(
-            m.group(1) in command_names() for m in _stripped_command_matches(text))):
+            m.group(1) in command_names() or m.group(1) in CITATIONS for m in _stripped_command_matches(text))):
         return True
     # Accents only in text that shows other stripped LaTeX (a `$`, a script, a brace) or a glued `"`: in
     # plain prose an apostrophe is an apostrophe.
@@ -950,9 +1019,11 @@ def fix_stripped_commands(text: str) -> str:
         if _GLUED_SWITCH_RE.search(text):  # cal{O}: a switch glued to the brace it opens
             text = _GLUED_SWITCH_SUB_RE.sub(r"\\\1", text)
     names = command_names()
+    if "ref{" in text and "\\" not in text:
+        text = _BRACKETED_REF_RE.sub("", text)
     pieces, done = [], 0
     for match in _stripped_command_matches(text):
-        if match.start() < done or match.group(1) not in names:
+        if match.start() < done or match.group(1) not in names and match.group(1) not in CITATIONS:
             continue
         head = "\\" + match.group(1)
         restored = head + text[match.end():]
@@ -1221,9 +1292,11 @@ def fix_arrows(text: str) -> str:
 
 
 _STRONG_IN_REGION_RE = re.compile(rf"^\{{?({_GREEK_NAMES})(?=[^a-z]|$)")
-# A Greek name or a big operator glued to a script (`theta_H`, `tau_k`, `sum_{k}`, `sigma^2`): no English
-# word is followed by `_` or `^`.
-_BEFORE_SCRIPT_NAMES = frozenset(GREEK) | {"sum", "int", "prod", "oint", "bigcup", "bigcap"}
+# A Greek name, a letter-like symbol or a big operator glued to a script (`theta_H`, `tau_k`, `ell_1`,
+# `aleph_0`, `partial_t`, `sum_{k}`, `sigma^2`): no English word is followed by `_` or `^`.
+_BEFORE_SCRIPT_NAMES = frozenset(GREEK) | {
+    "sum", "int", "prod", "oint", "iint", "iiint", "coprod", "bigcup", "bigcap", "bigoplus", "bigotimes",
+    "bigsqcup", "bigvee", "bigwedge", "ell", "aleph", "beth", "hbar", "nabla", "partial"}
 _BEFORE_SCRIPT_RE = re.compile(
     rf"(?<![^\W\d])(?<!\\)([A-Za-z]{{2,}})(?=[_^](?:\{{|[A-Za-z0-9]{{1,2}}(?![A-Za-z0-9])|(?:{_GREEK_NAMES})(?![a-z])))"
 )
@@ -1413,8 +1486,11 @@ def fix_link_debris(text: str) -> str:
 _BRACES_RE = re.compile(r"(\\[A-Za-z]+ ?)?(?<![\\_^])\{([^{}\n,;|=+*/<>]*[^\W_][^{}\n,;|=+*/<>]*)\}")
 
 
+_EMPTY_GROUP_RE = re.compile(r"(?<!\\)\{\}(?=[_^])")
+
+
 def _braces_trigger(text: str) -> bool:
-    return "{" in text and _BRACES_SCREEN_RE.search(text) is not None
+    return "{" in text and ("{}^" in text or "{}_" in text or _BRACES_SCREEN_RE.search(text) is not None)
 
 
 # What _BRACES_RE finds, without the optional command in front (the rest matches on its own at the same brace),
@@ -1428,11 +1504,16 @@ def fix_braces(text: str) -> str:
     Braces that still mean something stay: ``_{...}`` subscripts, sets such as ``{0,1}``, math grouping such
     as ``[{2S+1}L_J]`` (a brace group holding an operator).
 
-    >>> fix_braces(r'our "{SkillNet}" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; Wukong{ViT-B}')
-    'our "SkillNet" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; WukongViT-B'
+    An empty group before a script is LaTeX's way to write a script with no base (``{}^2A_n``, ``{}_2F_1``):
+    it prints nothing.
+
+    >>> fix_braces(r'our "{SkillNet}" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; Wukong{ViT-B}; {}^2A_n')
+    'our "SkillNet" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; WukongViT-B; ^2A_n'
     """
     if not _braces_trigger(text):
         return text
+    if "{}^" in text or "{}_" in text:
+        text = _EMPTY_GROUP_RE.sub("", text)
     return _BRACES_RE.sub(lambda m: m.group() if m.group(1) else m.group(2), text)
 
 
@@ -1487,7 +1568,7 @@ RULES: tuple[Rule, ...] = (
     Rule("unicode.quotes", fix_quotes, _quotes_trigger, (_CURLY_QUOTES,)),
     Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, (_numeric_debris_trigger,)),
     Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
-    Rule("latex.math", fix_math, _math_trigger, ("$", "\\", "[ ")),
+    Rule("latex.math", fix_math, _math_trigger, ("$", "\\", "[ ", "begin{", _bracket_and_script)),
     Rule("latex.escapes", fix_escapes, _escapes_trigger, ("\\",)),
     Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`", "^")),
     Rule("latex.times", fix_times, _times_trigger, ("times",)),

@@ -416,6 +416,19 @@ def test_stripped_math_of_known_names_renders_as_raw(tokens: list[str]) -> None:
     assert canonicalize(raw.replace("\\", "")) == canonicalize(raw)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_SYMBOL_NAMES).map(lambda n: "\\" + n),
+                          st.sampled_from(list("xyzn0123+=(),"))), min_size=1, max_size=6),
+       st.sampled_from(["equation", "equation*", "align*", "gather"]))
+def test_display_environments_render_as_display_math(tokens: list[str], environment: str) -> None:
+    """A display environment is math like \\[…\\]: the same text, raw or stripped of every backslash."""
+    formula = " ".join(tokens)
+    raw = f"we have \\begin{{{environment}}} {formula} \\end{{{environment}}} here"
+    display = canonicalize(f"we have \\[ {formula} \\] here")
+    assert canonicalize(raw) == display
+    assert canonicalize(raw.replace("\\", "")) == display
+
+
 # ------------------------------------------------------------------------------------ edges and record fields
 
 
