@@ -109,6 +109,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "upupsilon": "υ", "upphi": "ϕ", "upvarphi": "φ", "upchi": "χ", "uppsi": "ψ", "upomega": "ω",
     "varlimsup": "lim sup", "varliminf": "lim inf", "varinjlim": "inj lim", "varprojlim": "proj lim",
     "injlim": "inj lim", "projlim": "proj lim", "bmod": " mod ", "colon": ":", "dots": "…", "iff": "⟺",
+    "imath": "ı", "jmath": "ȷ",
 }
 
 #: Commands that take one argument and also accept it unbraced after a space (``\\hat x``, ``\\k a``):
@@ -274,6 +275,8 @@ FRAKTUR: dict[str, str] = _alphabet("FRAKTUR", {"C": "ℭ", "H": "ℌ", "I": "�
 #: Math alphabet commands and the capital-letter table each one uses.
 ALPHABETS: dict[str, dict[str, str]] = {
     "mathbb": DOUBLE_STRUCK,
+    "mathbbm": DOUBLE_STRUCK,  # the bbm package's and dsfont's double-struck alphabets (\mathds{1}: indicator)
+    "mathds": DOUBLE_STRUCK,
     "mathcal": SCRIPT,
     "mathfrak": FRAKTUR,
     "mathscr": SCRIPT,

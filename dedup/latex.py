@@ -231,6 +231,10 @@ def _renderer() -> Any:
                 return EXTRA_COMMANDS[node.macroname]
             if node.macroname == "pmod":
                 return f" (mod {self.node_arg_to_text(node, 0)})"
+            if node.macroname == "tag":  # an equation's tag: LaTeX prints (x), or x as written for \tag*{x}
+                starred = node.nodeargd is not None and node.nodeargd.argnlist and node.nodeargd.argnlist[0]
+                tag = self.node_arg_to_text(node, 1).strip()
+                return f" {tag} " if starred else f" ({tag}) "
             if self.latex_context.get_macro_spec(node.macroname) is None:
                 args = node.nodeargd.argnlist if node.nodeargd and node.nodeargd.argnlist else []
                 if any(a is not None for a in args):
@@ -256,7 +260,8 @@ def _renderer() -> Any:
         MacroSpec("nicefrac", "{{"), MacroSpec("dfrac", "{{"), MacroSpec("tfrac", "{{"),
         MacroSpec("textup", "{"), MacroSpec("textmd", "{"), MacroSpec("textsf", "{"), MacroSpec("texttt", "{"),
         MacroSpec("boldsymbol", "{"), MacroSpec("bm", "{"), MacroSpec("mathscr", "{"), MacroSpec("widehat", "{"),
-        MacroSpec("widetilde", "{"), MacroSpec("mathring", "{"),
+        MacroSpec("widetilde", "{"), MacroSpec("mathring", "{"), MacroSpec("tag", "*{"),
+        MacroSpec("mathds", "{"), MacroSpec("mathbbm", "{"), MacroSpec("hbox", "{"),
     ], environments=[], specials=[])
     return renderer, functools.partial(latexwalker.LatexWalker, latex_context=walker_db)
 
@@ -313,7 +318,7 @@ def _command_names() -> frozenset[str]:
 @functools.cache
 def command_names() -> frozenset[str]:
     """Names that count as a command when a brace follows them, even outside math (``frac{a}{b}``)."""
-    known = _command_names() | frozenset(EXTRA_COMMANDS) | WRAPPER_COMMANDS
+    known = _command_names() | frozenset(EXTRA_COMMANDS) | frozenset(ALPHABETS) | WRAPPER_COMMANDS
     return frozenset(n for n in known if len(n) >= 3 and n not in NOT_RESTORED_IN_MATH)
 
 
@@ -327,7 +332,7 @@ WRAPPER_COMMANDS = frozenset({"textup", "textmd", "textsf", "texttt", "textnorma
 def math_names() -> frozenset[str]:
     """Names given their backslash back inside stripped math (``leq``, ``alpha``, ``log``, ``left``)."""
     known = _command_names() | frozenset(EXTRA_COMMANDS) | frozenset(SILENT_COMMANDS - _SHORT_SWITCHES) | (
-        WRAPPER_COMMANDS | {"mathscr", "widehat", "widetilde", "dfrac", "tfrac", "nicefrac"})
+        WRAPPER_COMMANDS | frozenset(ALPHABETS) | {"widehat", "widetilde", "dfrac", "tfrac", "nicefrac"})
     return frozenset(n for n in known if len(n) >= 2 and n not in NOT_RESTORED_IN_MATH
                      and n not in TEXT_MODE_LETTERS)
 
