@@ -967,10 +967,10 @@ def _stripped_commands_trigger(text: str) -> bool:
 
 
 #: Words that Italian and French elide before a vowel (``dell'anno``, ``nell'ambito``, ``quest'ultimo``,
-#: ``entr'acte``): their apostrophe is an apostrophe, never a stripped acute accent (``Koll'ar``).
+#: ``un'altra``, ``entr'acte``): their apostrophe is an apostrophe, never a stripped acute accent (``Koll'ar``).
 _ELIDED_WORDS = frozenset({
     "all", "dall", "dell", "nell", "sull", "coll", "quell", "bell", "quest", "tutt", "sant", "anch",
-    "senz", "mezz", "com", "dov", "cos", "nessun", "ciascun", "buon", "entr", "quelqu", "presqu",
+    "senz", "mezz", "com", "dov", "cos", "nessun", "ciascun", "buon", "entr", "quelqu", "presqu", "un",
 })
 
 
@@ -989,6 +989,8 @@ def _accent(match: re.Match[str]) -> str:
             word_start -= 1
         if text[word_start:at].lower() in _ELIDED_WORDS:
             return match.group()
+        if text[at - 1:at] == text[at + 1:at + 2] and text[at - 1] in "aeiou":
+            return match.group()  # a'a, e'e: a glottal stop between a vowel and itself (Sana'a, Te'eni, Shi'ite)
     return "\\" + match.group()
 
 
