@@ -631,10 +631,10 @@ _INNER_ENVIRONMENT_RE = re.compile(r"\\begin\{((?:" + _INNER_ENVIRONMENTS + r")\
 _ENVIRONMENT_TOKEN_RE = re.compile(
     r"(\\(?:begin|end)\{(?:" + _DISPLAY_ENVIRONMENTS + "|" + _INNER_ENVIRONMENTS + r")\*?\})")
 # The same, stripped of its backslashes (``begin{align*} … end{align*}``): a begin and an end of one
-# environment, never a word of prose glued to a brace.
+# environment, never a word of prose glued to a brace (the end may be glued to the formula: ``x+yend{equation}``).
 _STRIPPED_ENVIRONMENT_RE = re.compile(
     r"(?<![A-Za-z\\])begin\{((?:" + _DISPLAY_ENVIRONMENTS + "|" + _INNER_ENVIRONMENTS
-    + r")\*?)\}(.{0,800}?)(?<![A-Za-z\\])end\{\1\}", re.S)
+    + r")\*?)\}(.{0,800}?)end\{\1\}", re.S)
 
 
 def _restore_environments(text: str) -> str:

@@ -231,6 +231,8 @@ def _renderer() -> Any:
                 return EXTRA_COMMANDS[node.macroname]
             if node.macroname == "pmod":
                 return f" (mod {self.node_arg_to_text(node, 0)})"
+            if node.macroname == "mod":  # amsmath's \mod{n}: a ≡ b mod n
+                return f" mod {self.node_arg_to_text(node, 0)}"
             if node.macroname == "tag":  # an equation's tag: LaTeX prints (x), or x as written for \tag*{x}
                 starred = node.nodeargd is not None and node.nodeargd.argnlist and node.nodeargd.argnlist[0]
                 tag = self.node_arg_to_text(node, 1).strip()
@@ -260,7 +262,7 @@ def _renderer() -> Any:
         MacroSpec("nicefrac", "{{"), MacroSpec("dfrac", "{{"), MacroSpec("tfrac", "{{"),
         MacroSpec("textup", "{"), MacroSpec("textmd", "{"), MacroSpec("textsf", "{"), MacroSpec("texttt", "{"),
         MacroSpec("boldsymbol", "{"), MacroSpec("bm", "{"), MacroSpec("mathscr", "{"), MacroSpec("widehat", "{"),
-        MacroSpec("widetilde", "{"), MacroSpec("mathring", "{"), MacroSpec("tag", "*{"),
+        MacroSpec("widetilde", "{"), MacroSpec("mathring", "{"), MacroSpec("tag", "*{"), MacroSpec("mod", "{"),
         MacroSpec("mathds", "{"), MacroSpec("mathbbm", "{"), MacroSpec("hbox", "{"),
     ], environments=[], specials=[])
     return renderer, functools.partial(latexwalker.LatexWalker, latex_context=walker_db)
