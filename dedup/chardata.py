@@ -109,7 +109,7 @@ EXTRA_COMMANDS: dict[str, str] = {
     "upupsilon": "υ", "upphi": "ϕ", "upvarphi": "φ", "upchi": "χ", "uppsi": "ψ", "upomega": "ω",
     "varlimsup": "lim sup", "varliminf": "lim inf", "varinjlim": "inj lim", "varprojlim": "proj lim",
     "injlim": "inj lim", "projlim": "proj lim", "bmod": " mod ", "colon": ":", "dots": "…", "iff": "⟺",
-    "imath": "ı", "jmath": "ȷ",
+    "imath": "ı", "jmath": "ȷ", "restriction": "↾", "fint": "⨍",
 }
 
 #: Commands that take one argument and also accept it unbraced after a space (``\\hat x``, ``\\k a``):

@@ -233,6 +233,15 @@ def _renderer() -> Any:
                 return f" (mod {self.node_arg_to_text(node, 0)})"
             if node.macroname == "mod":  # amsmath's \mod{n}: a ≡ b mod n
                 return f" mod {self.node_arg_to_text(node, 0)}"
+            if node.macroname in BINOMIALS:  # (n choose k): the words pylatexenc gives {n \choose k}
+                top, bottom = (self.node_arg_to_text(node, k).strip() for k in (0, 1))
+                return f"({top} choose {bottom})"
+            if node.macroname == "unicode":  # MathJax's \unicode{x2013}, \unicode{8211}: the character itself
+                code = self.node_arg_to_text(node, 0).strip()
+                try:
+                    return chr(int(code[1:], 16) if code[:1] in "xX" else int(code))
+                except (ValueError, OverflowError):
+                    return code
             if node.macroname == "tag":  # an equation's tag: LaTeX prints (x), or x as written for \tag*{x}
                 starred = node.nodeargd is not None and node.nodeargd.argnlist and node.nodeargd.argnlist[0]
                 tag = self.node_arg_to_text(node, 1).strip()
@@ -263,6 +272,8 @@ def _renderer() -> Any:
         MacroSpec("textup", "{"), MacroSpec("textmd", "{"), MacroSpec("textsf", "{"), MacroSpec("texttt", "{"),
         MacroSpec("boldsymbol", "{"), MacroSpec("bm", "{"), MacroSpec("mathscr", "{"), MacroSpec("widehat", "{"),
         MacroSpec("widetilde", "{"), MacroSpec("mathring", "{"), MacroSpec("tag", "*{"), MacroSpec("mod", "{"),
+        MacroSpec("binom", "{{"), MacroSpec("dbinom", "{{"), MacroSpec("tbinom", "{{"), MacroSpec("unicode", "{"),
+        *(MacroSpec(name, "{") for name in _UNDERLINES),
         MacroSpec("mathds", "{"), MacroSpec("mathbbm", "{"), MacroSpec("hbox", "{"),
     ], environments=[], specials=[])
     return renderer, functools.partial(latexwalker.LatexWalker, latex_context=walker_db)
@@ -326,8 +337,12 @@ def command_names() -> frozenset[str]:
 
 #: Commands whose argument is their text, known to the parser (with our argument shapes) but not to the
 #: renderer's table: rendered as their argument.
+#: ulem's and soul's underlines and strike-outs: plain text has no underline, the words stay.
+_UNDERLINES = ("uline", "uuline", "uwave", "sout", "xout", "dashuline", "dotuline")
 WRAPPER_COMMANDS = frozenset({"textup", "textmd", "textsf", "texttt", "textnormal", "mbox", "hbox", "operatorname",
-                              "boldsymbol", "bm", "pmod"})
+                              "boldsymbol", "bm", "pmod", "binom", "dbinom", "tbinom", *_UNDERLINES})
+#: Binomial coefficients, printed ``(n choose k)``.
+BINOMIALS = frozenset({"binom", "dbinom", "tbinom"})
 
 
 @functools.cache
