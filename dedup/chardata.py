@@ -277,6 +277,7 @@ ALPHABETS: dict[str, dict[str, str]] = {
     "mathbb": DOUBLE_STRUCK,
     "mathbbm": DOUBLE_STRUCK,  # the bbm package's and dsfont's double-struck alphabets (\mathds{1}: indicator)
     "mathds": DOUBLE_STRUCK,
+    "Bbb": DOUBLE_STRUCK,  # amsfonts' old name: \Bbb R
     "mathcal": SCRIPT,
     "mathfrak": FRAKTUR,
     "mathscr": SCRIPT,

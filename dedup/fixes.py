@@ -771,7 +771,7 @@ def _balanced(text: str, i: int, open_: str, close: str) -> int:
 #: Commands whose arguments may come without braces, one token each (``\frac12``, ``\sqrt n``).
 ARGUMENT_COUNTS = {"frac": 2, "dfrac": 2, "tfrac": 2, "sqrt": 1, "mathbb": 1, "mathcal": 1, "mathfrak": 1,
                    "mathscr": 1, "mathbf": 1, "mathrm": 1, "boldsymbol": 1, "bm": 1, "vec": 1, "pmod": 1,
-                   "binom": 2, "dbinom": 2, "tbinom": 2}
+                   "binom": 2, "dbinom": 2, "tbinom": 2, "Bbb": 1, "mathds": 1, "mathbbm": 1}
 #: One token: a control word, or one letter or digit of any script (``\frac{1}α``: a listing that rendered the
 #: ``\alpha`` of ``\frac{1}\alpha`` and left the ``\frac``).
 _TOKEN_RE = re.compile(r"\\[A-Za-z]+|[^\W_]")

@@ -274,7 +274,7 @@ def _renderer() -> Any:
         MacroSpec("widetilde", "{"), MacroSpec("mathring", "{"), MacroSpec("tag", "*{"), MacroSpec("mod", "{"),
         MacroSpec("binom", "{{"), MacroSpec("dbinom", "{{"), MacroSpec("tbinom", "{{"), MacroSpec("unicode", "{"),
         *(MacroSpec(name, "{") for name in _UNDERLINES),
-        MacroSpec("mathds", "{"), MacroSpec("mathbbm", "{"), MacroSpec("hbox", "{"),
+        MacroSpec("mathds", "{"), MacroSpec("mathbbm", "{"), MacroSpec("Bbb", "{"), MacroSpec("hbox", "{"),
     ], environments=[], specials=[])
     return renderer, functools.partial(latexwalker.LatexWalker, latex_context=walker_db)
 
