@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import unicodedata
 from typing import Any
 
 from dedup.chardata import (
@@ -239,9 +240,10 @@ def _renderer() -> Any:
             if node.macroname == "unicode":  # MathJax's \unicode{x2013}, \unicode{8211}: the character itself
                 code = self.node_arg_to_text(node, 0).strip()
                 try:
-                    return chr(int(code[1:], 16) if code[:1] in "xX" else int(code))
+                    char = chr(int(code[1:], 16) if code[:1] in "xX" else int(code))
                 except (ValueError, OverflowError):
                     return code
+                return code if unicodedata.category(char) in ("Cs", "Cc", "Cn") else char
             if node.macroname == "tag":  # an equation's tag: LaTeX prints (x), or x as written for \tag*{x}
                 starred = node.nodeargd is not None and node.nodeargd.argnlist and node.nodeargd.argnlist[0]
                 tag = self.node_arg_to_text(node, 1).strip()
@@ -335,10 +337,10 @@ def command_names() -> frozenset[str]:
     return frozenset(n for n in known if len(n) >= 3 and n not in NOT_RESTORED_IN_MATH)
 
 
-#: Commands whose argument is their text, known to the parser (with our argument shapes) but not to the
-#: renderer's table: rendered as their argument.
 #: ulem's and soul's underlines and strike-outs: plain text has no underline, the words stay.
 _UNDERLINES = ("uline", "uuline", "uwave", "sout", "xout", "dashuline", "dotuline")
+#: Commands whose argument is their text, known to the parser (with our argument shapes) but not to the
+#: renderer's table: rendered as their argument.
 WRAPPER_COMMANDS = frozenset({"textup", "textmd", "textsf", "texttt", "textnormal", "mbox", "hbox", "operatorname",
                               "boldsymbol", "bm", "pmod", "binom", "dbinom", "tbinom", *_UNDERLINES})
 #: Binomial coefficients, printed ``(n choose k)``.
