@@ -276,3 +276,15 @@ def test_character_sets_built_from_data_match_their_regexes(pattern: str, ranges
     """The screen's character-set needs are built from the ranges (fast import); they must be exactly what the
     rule's regex, compiled from the same ranges, matches."""
     assert fixes._non_ascii(getattr(fixes, ranges)) == _scanned(getattr(fixes, pattern))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet="“”„‘’‚‛ʼ\"'âÃÏ€™„œšž‚ƒab é\u00a0", max_size=24))
+def test_quote_repair_is_idempotent_and_only_straightens(text: str) -> None:
+    """fix_quotes reaches its fixpoint in one pass and changes nothing but curly quotes into straight ones."""
+    from dedup.fixes import fix_quotes
+
+    once = fix_quotes(text)
+    assert fix_quotes(once) == once
+    assert len(once) == len(text)
+    assert all(a == b or b in "'\"" for a, b in zip(text, once, strict=True))
