@@ -194,6 +194,11 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _RUN_SIGNALS)  # blocked by the parent while it forked us
+
+
+#: The signals that end a run (:func:`interrupts`).
+_RUN_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 #: A merge task's corpus share: a file the worker wrote (local engine) or the bytes themselves (Ray: they
@@ -319,8 +324,15 @@ class Engine:
         elif self.workers > 1 and self._pool is None:
             import multiprocessing as mp
 
-            self._pool = mp.get_context("fork").Pool(self.workers, initializer=_worker_init)
-            self._pids = frozenset(p.pid for p in self._pool._pool)
+            # Signals wait until the pool is ours: Ctrl-C or SIGTERM raised inside Pool() (between two forks)
+            # would leave its workers running with no owner to end them (seen in CI: the run exited, its
+            # orphaned workers held stderr open). The workers unblock them in _worker_init.
+            old = signal.pthread_sigmask(signal.SIG_BLOCK, _RUN_SIGNALS)
+            try:
+                self._pool = mp.get_context("fork").Pool(self.workers, initializer=_worker_init)
+                self._pids = frozenset(p.pid for p in self._pool._pool)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def check_workers(self) -> None:
         """Raise :class:`WorkerLost` when a pool worker has ended: the pool replaces a dead worker but
