@@ -147,10 +147,8 @@ def canonicalize_cmd(file: str | None, key: bool) -> None:
                 data = fh.read()
         except OSError as exc:
             raise DedupError(f"cannot read: {exc.strerror}", path=name) from None
-    if not data.strip():
-        return
     out = sys.stdout
-    for line in decode(name, data):
+    for line in decode(name, data, blank_ok=True):  # line for line: a blank line stays a (blank) line
         obj = _json_object(line)
         if obj is not None:
             for field in ("title", "abstract", "text"):

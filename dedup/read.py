@@ -224,8 +224,10 @@ def find_files(inputs: Sequence[str]) -> list[str]:
 _BOM = "\ufeff".encode("utf-8")
 
 
-def decode(path: str, data: bytes) -> list[str]:
+def decode(path: str, data: bytes, *, blank_ok: bool = False) -> list[str]:
     """Bytes of a dump -> lines (no line endings). UTF-8 with or without BOM; LF or CRLF.
+
+    A dump with no text on any line is an error (an empty scrape), unless `blank_ok` (a line filter).
 
     >>> decode("a.txt", b"\\xef\\xbb\\xbfTitle\\r\\nAbstract\\r\\n")
     ['Title', 'Abstract']
@@ -257,7 +259,7 @@ def decode(path: str, data: bytes) -> list[str]:
             raise InputError(f"not valid UTF-8 (byte 0x{chunk[exc.start]:02x} at column {exc.start + 1})",
                              path=path, line=i + 1, hint="re-encode the file as UTF-8 (e.g. iconv -t UTF-8)") from None
         lines.append(ln[:-1] if ln.endswith("\r") else ln)
-    if not any(ln.strip() for ln in lines):
+    if not blank_ok and not any(ln.strip() for ln in lines):
         raise InputError("empty file", path=path, hint="remove it or re-scrape the page")
     return lines
 

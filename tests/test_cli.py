@@ -21,6 +21,17 @@ def test_canonicalize_stdin_to_stdout():
     assert proc.stdout.splitlines() == ["118× lower cost", "m ≫ n and Finetuning", "Clean text."]
 
 
+def test_canonicalize_is_line_for_line_even_for_blank_lines():
+    # a filter: blank lines (and input with nothing but blanks) come out as lines, so its output is its own
+    # fixpoint (a word joiner alone canonicalizes to an empty line, which must stay one line)
+    for stdin, lines in (("\n", [""]), ("\u205f\n \n", ["\u205f", " "]), ("\u2060\nx\n", ["", "x"]), ("", [])):
+        proc = dedup("canonicalize", stdin=stdin)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.split("\n")[:-1] == lines
+        again = dedup("canonicalize", stdin=proc.stdout)
+        assert again.returncode == 0 and again.stdout == proc.stdout
+
+
 def test_canonicalize_file_jsonl_and_key(tmp_path):
     p = tmp_path / "in.jsonl"
     p.write_text(json.dumps({"title": "SubscribeX", "abstract": "A 6.1times smaller model.", "n": 1}) + "\n",
