@@ -526,6 +526,9 @@ def fix_latex_quotes(text: str) -> str:
 
 # Lookbehinds come after the delimiter they guard, so that the regex engine scans for the delimiter.
 _DISPLAY_MATH_RE = re.compile(r"\\\((.{1,400}?)\\\)|\\\[(.{1,400}?)\\\]|\$\$(?<!\\\$\$)([^$]{1,400}?)\$\$", re.S)
+#: A ``$$`` left after the displays, glued to what is on both sides: one pair's end and the next pair's start.
+_ADJACENT_MATH_RE = re.compile(r"(?<=[^\s$\\])\$\$(?=[^\s$])")
+_ADJACENT_MARK = "\x00"  # held between the two dollars while the pairs are found (controls are gone by then)
 _INLINE_MATH_RE = re.compile(r"\$(?<![\\$]\$)([^$\n]{1,300}?)\$(?!\$)(\d?)")
 # A word of three letters or more that is no command name and no script label: prose. Two of them in a
 # $…$ pair without a backslash means the dollars are prices ("$5 and then US$"), not math.
@@ -601,6 +604,8 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
         return False
     if "\\" in content:
         return True
+    if content[0] == "{" and content[-1] == "}" and _balanced(content, 0, "{", "}") == len(content):
+        return True  # ${(e, u) : e is idempotent}$: a stripped set (prose is not wrapped in one brace group)
     words = _plain_words(content)
     if words and _RELATION_SIGNAL_RE.search(content) and not content[0].isdigit():
         return True  # rad(abc) > K_ε c^{1-ε}: a relation or a script says math, whatever the words
@@ -687,7 +692,11 @@ def fix_math(text: str) -> str:
     elif "[" in text:
         text = _STRIPPED_DISPLAY_RE.sub(_stripped_display, text)
     if "$" in text:
-        text = _inline_math(text)
+        if "$$" in text:  # $\gamma_t$$\unicode{x2013}$curves: a pair closes where the next opens (as TeX reads it)
+            text = _ADJACENT_MATH_RE.sub("$" + _ADJACENT_MARK + "$", text)
+            text = _inline_math(text).replace(_ADJACENT_MARK, "")
+        else:
+            text = _inline_math(text)
     if "\\begin{" in text:  # left outside math: a copy that lost the dollars around a matrix
         text = _INNER_ENVIRONMENT_RE.sub(lambda m: _render_math(m.group()), text)
     return text
@@ -699,16 +708,22 @@ def _inline_math(text: str) -> str:
     pieces, done, start = [], 0, 0
     while (match := _INLINE_MATH_RE.search(text, start)) is not None:
         content, digit = match.group(1), match.group(2)
-        if not _is_math(content, digit, text[match.end():match.end() + 1]):
+        end = match.end()
+        if content.count("{") > content.count("}") and (nested := _nested_math_end(text, match.start() + 1)) > 0:
+            # $\textit{$\varepsilon_t$-approximate}$: a dollar inside a text group of math is math in the text,
+            # and the pair closes after the group (as TeX reads it)
+            content, digit, end = text[match.start() + 1:nested - 1], "", nested
+        nested_text = end != match.end() and _TEXT_GROUP_START_RE.match(content) is not None
+        if not (nested_text or _is_math(content, digit, text[end:end + 1])):
             start = match.start() + 1
             continue
         pieces += [text[done : match.start()], _render_math(content), digit]
-        done = start = match.end()
+        done = start = end
     return "".join(pieces) + text[done:] if pieces else text
 
 
 _ESCAPE_RE = re.compile(  # the backslash first, then the branches: the regex engine scans for backslashes
-    r"\\(?:\\*([%&_#])|(?<![\w\\]\\)(?=\d)|[,;: ](?![A-Za-z]+\{)|!)"
+    r"\\(?:\\*([%&_#])|(?<![\w\\]\\)(?=\d)|[,;: ](?![A-Za-z]+\{)|!|@(?![\w@]))"
 )
 
 
@@ -717,7 +732,8 @@ def _escapes_trigger(text: str) -> bool:
 
 
 def fix_escapes(text: str) -> str:
-    r"""Unescape LaTeX specials (``0.5\%``, ``flan\_nas``, ``\&``) and spacing commands (``\,``).
+    r"""Unescape LaTeX specials (``0.5\%``, ``flan\_nas``, ``\&``) and spacing commands (``\,``, and ``\@``, which
+    only marks a period as ending a sentence: ``GP\@.``; ``user\@host``, an escaped at sign, stays).
 
     Any run of backslashes before a special counts as one (``5\\\\%`` is text escaped twice over). A
     backslash before a number is a ``\$`` that lost its dollar: ``\1,890`` → ``$1,890``.
@@ -748,6 +764,27 @@ _COMMAND_START_RE = re.compile(
     r"|\{(?<![_^]\{)\\[A-Za-z]+|\\(?:[A-Za-z]+|[\"'`^~=.,;:!{}$ \\|-])"
 )
 _ACCENT_CHARS = frozenset("\"'`^~=.")
+
+
+_TEXT_GROUP_START_RE = re.compile(r"\\?(?:text[a-z]{0,2}|mbox|hbox)\{")
+
+
+def _nested_math_end(text: str, i: int) -> int:
+    """For math content that starts at `i` and holds a group with dollars inside (``\\text{… $x$ …}``): the index
+    after the dollar that closes it once the group is closed, or -1."""
+    at = text.find("{", i)
+    while at >= 0:
+        close = _balanced(text, at, "{", "}")
+        if close < 0:
+            return -1
+        if "$" in text[at:close]:
+            end = text.find("$", close)
+            return end + 1 if end >= 0 and "\n" not in text[close:end] else -1
+        at = text.find("{", close)
+        dollar = text.find("$", close)
+        if dollar >= 0 and (at < 0 or dollar < at):
+            return -1  # the pair closes before another group opens
+    return -1
 
 
 def _balanced(text: str, i: int, open_: str, close: str) -> int:
@@ -1208,6 +1245,31 @@ def _sub_matches(text: str, matches: Iterable[re.Match[str]], repl: Callable[[re
     return "".join(pieces) + text[done:] if pieces else text
 
 
+#: Stripped relations and operators that no English word or abbreviation spells: between spaces they are the
+#: command whatever stands around them (``P neq NP``, ``T_0 geq m_χ``); ``sim``, ``pm``, ``approx`` (``approx.``),
+#: ``gg`` and ``le`` need atoms around them (`_BETWEEN_ATOMS_RE`).
+_UNMISTAKABLE_OPERATORS = frozenset({"neq", "geq", "leq", "simeq", "propto", "otimes", "oplus"})
+_SPACED_UNMISTAKABLE_RE = re.compile(rf"(?<=[^\s.]) ({_alternation(_UNMISTAKABLE_OPERATORS)}) (?=[^\s.,;:])")
+_WORD_BEFORE_RE = re.compile(r"[A-Za-z]*\Z")
+_WORD_AFTER_RE = re.compile(r"[A-Za-z]*")
+
+
+def _spaced_unmistakable(match: re.Match[str]) -> str:
+    """The operator rendered, unless a lowercase word of three letters or more stands on either side: ``the leq
+    operator`` names it."""
+    text = match.string
+    before = _WORD_BEFORE_RE.search(text, max(0, match.start() - 40), match.start()).group()  # type: ignore[union-attr]
+    after = _WORD_AFTER_RE.match(text, match.end()).group()  # type: ignore[union-attr]
+    if any(len(word) >= 3 and word.islower() for word in (before, after)):
+        return match.group()
+    return f" {_render_command(match.group(1))} "
+
+
+def _unmistakable_spaced_operator(text: str) -> bool:
+    return _has_spaced_operator(text) and any(
+        text[space + 1:end - 1] in _UNMISTAKABLE_OPERATORS for space, end in _spaced_operators(text))
+
+
 def _symbols_trigger(text: str) -> bool:
     return (_has_spaced_operator(text) or _operator_before_number(text)
             or (("prox " in text or "propto " in text) and _BEFORE_NUMBER_RE.search(text) is not None)
@@ -1227,8 +1289,16 @@ def fix_symbols(text: str) -> str:
         return text
     if _atoms_around_spaced_operator(text):
         text = _BETWEEN_ATOMS_RE.sub(lambda m: f"{m.group(1)} {_render_command(m.group(2))} ", text)
+    if _unmistakable_spaced_operator(text):
+        text = _SPACED_UNMISTAKABLE_RE.sub(_spaced_unmistakable, text)
     if _operator_before_number(text) or _spaced_operator_before_number(text):  # what _BEFORE_NUMBER_RE needs
         text = _BEFORE_NUMBER_RE.sub(lambda m: _render_command(m.group(1) or m.group(2)), text)
+        if "pm" in text and (found := _stripped_pm(text)):
+            pieces, done = [], 0
+            for at in found:
+                pieces += [text[done:at], _render_command("pm")]
+                done = at + 2
+            text = "".join(pieces) + text[done:]
     if _greek_before_circ_or_cdot(text):
         text = _GLUED_AFTER_GREEK_RE.sub(lambda m: m.group(1) + _render_command(m.group(2)), text)
     return text
@@ -1537,10 +1607,30 @@ _GE_NUMBER_RE = re.compile(r"geq?[0-9]")  # literal prefixes: a fast scan, unlik
 _LE_NUMBER_RE = re.compile(r"leq?[0-9]")
 
 
+#: ``\pm`` stripped between two numbers one of which has decimals (``0.75pm 0.07``; ``3pm 4`` may be a time), or
+#: after ``=`` (``M_F=pm 1``). The literal first: a fast scan.
+_PM_NUMBER_RE = re.compile(r"pm(?<=(?:[0-9]|=)pm)(?= ?[0-9])")
+_DECIMAL_BEFORE_RE = re.compile(r"[0-9]\.[0-9]+\Z")
+_DECIMAL_AFTER_RE = re.compile(r" ?[0-9]+\.[0-9]")
+
+
+def _stripped_pm(text: str) -> list[int]:
+    r"""Where a stripped ``\pm`` between numbers starts (see ``_PM_NUMBER_RE``)."""
+    found = []
+    for match in _PM_NUMBER_RE.finditer(text):
+        at = match.start()
+        if text[at - 1] == "=" or _DECIMAL_BEFORE_RE.search(text, max(0, at - 20), at) or (
+                _DECIMAL_AFTER_RE.match(text, at + 2)):
+            found.append(at)
+    return found
+
+
 def _operator_before_number(text: str) -> bool:
     """A need of fix_symbols: ``ge``/``le``/``geq``/``leq`` glued to a number (the other form of
-    ``_BEFORE_NUMBER_RE``, an operator between spaces, is :func:`_has_spaced_operator`)."""
-    return _GE_NUMBER_RE.search(text) is not None or _LE_NUMBER_RE.search(text) is not None
+    ``_BEFORE_NUMBER_RE``, an operator between spaces, is :func:`_has_spaced_operator`), or ``pm`` between
+    numbers (:func:`_stripped_pm`)."""
+    return (_GE_NUMBER_RE.search(text) is not None or _LE_NUMBER_RE.search(text) is not None
+            or "pm" in text and bool(_stripped_pm(text)))
 
 
 _CIRC_OR_CDOT_RE = re.compile("c(?:irc|dot)")  # one scan for a literal first letter, not two substring tests

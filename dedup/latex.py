@@ -34,6 +34,7 @@ from dedup.chardata import (
     NOT_RESTORED_IN_MATH,
     RESTORED_IN_SCRIPTS,
     SILENT_COMMANDS,
+    STRIPPED_OPERATORS,
     SUPERSCRIPTS,
     SYMBOLS,
     TEXT_MODE_LETTERS,
@@ -244,6 +245,12 @@ def _renderer() -> Any:
                 except (ValueError, OverflowError):
                     return code
                 return code if unicodedata.category(char) in ("Cs", "Cc", "Cn") else char
+            if node.macroname in _LABELLED:  # a label over (under) a symbol: its superscript (subscript)
+                over, base, under = _LABELLED[node.macroname]
+                label = tuple(self.node_arg_to_text(node, k).strip() if k is not None else "" for k in (over, under))
+                base_text = self.node_arg_to_text(node, base).strip() if isinstance(base, int) else base
+                return base_text + "".join(f"{mark}{_OPEN}{text}{_CLOSE}" for mark, text in
+                                           (("_", label[1]), ("^", label[0])) if text)
             if node.macroname == "tag":  # an equation's tag: LaTeX prints (x), or x as written for \tag*{x}
                 starred = node.nodeargd is not None and node.nodeargd.argnlist and node.nodeargd.argnlist[0]
                 tag = self.node_arg_to_text(node, 1).strip()
@@ -277,6 +284,8 @@ def _renderer() -> Any:
         MacroSpec("binom", "{{"), MacroSpec("dbinom", "{{"), MacroSpec("tbinom", "{{"), MacroSpec("unicode", "{"),
         *(MacroSpec(name, "{") for name in _UNDERLINES),
         MacroSpec("mathds", "{"), MacroSpec("mathbbm", "{"), MacroSpec("Bbb", "{"), MacroSpec("hbox", "{"),
+        MacroSpec("overset", "{{"), MacroSpec("underset", "{{"), MacroSpec("stackrel", "{{"),
+        MacroSpec("xrightarrow", "[{"), MacroSpec("xleftarrow", "[{"),
     ], environments=[], specials=[])
     return renderer, functools.partial(latexwalker.LatexWalker, latex_context=walker_db)
 
@@ -333,7 +342,7 @@ def _command_names() -> frozenset[str]:
 @functools.cache
 def command_names() -> frozenset[str]:
     """Names that count as a command when a brace follows them, even outside math (``frac{a}{b}``)."""
-    known = _command_names() | frozenset(EXTRA_COMMANDS) | frozenset(ALPHABETS) | WRAPPER_COMMANDS
+    known = _command_names() | frozenset(EXTRA_COMMANDS) | frozenset(ALPHABETS) | WRAPPER_COMMANDS | _OWN_COMMANDS
     return frozenset(n for n in known if len(n) >= 3 and n not in NOT_RESTORED_IN_MATH)
 
 
@@ -343,6 +352,15 @@ _UNDERLINES = ("uline", "uuline", "uwave", "sout", "xout", "dashuline", "dotulin
 #: renderer's table: rendered as their argument.
 WRAPPER_COMMANDS = frozenset({"textup", "textmd", "textsf", "texttt", "textnormal", "mbox", "hbox", "operatorname",
                               "boldsymbol", "bm", "pmod", "binom", "dbinom", "tbinom", *_UNDERLINES})
+#: Commands drawn by the renderer's own code (not its table), by name: restored in stripped text like the others.
+_OWN_COMMANDS = frozenset({"unicode", "overset", "underset", "stackrel", "xrightarrow", "xleftarrow", "tag"})
+#: Commands that set a label over (or under) a symbol, as (argument over, the symbol or its argument, argument
+#: under): printed as the symbol with the label as its superscript (subscript), ``\\xrightarrow{f}`` → ``→^f``,
+#: ``\\underset{x}{argmin}`` → ``argmin_x``, ``\\stackrel{def}{=}`` → ``=^{def}``.
+_LABELLED: dict[str, tuple[int | None, int | str, int | None]] = {
+    "overset": (0, 1, None), "stackrel": (0, 1, None), "underset": (None, 1, 0),
+    "xrightarrow": (1, "\N{RIGHTWARDS ARROW}", 0), "xleftarrow": (1, "\N{LEFTWARDS ARROW}", 0),
+}
 #: Binomial coefficients, printed ``(n choose k)``.
 BINOMIALS = frozenset({"binom", "dbinom", "tbinom"})
 
@@ -351,7 +369,8 @@ BINOMIALS = frozenset({"binom", "dbinom", "tbinom"})
 def math_names() -> frozenset[str]:
     """Names given their backslash back inside stripped math (``leq``, ``alpha``, ``log``, ``left``)."""
     known = _command_names() | frozenset(EXTRA_COMMANDS) | frozenset(SILENT_COMMANDS - _SHORT_SWITCHES) | (
-        WRAPPER_COMMANDS | frozenset(ALPHABETS) | {"widehat", "widetilde", "dfrac", "tfrac", "nicefrac"})
+        WRAPPER_COMMANDS | _OWN_COMMANDS | frozenset(ALPHABETS)
+        | {"widehat", "widetilde", "dfrac", "tfrac", "nicefrac"})
     return frozenset(n for n in known if len(n) >= 2 and n not in NOT_RESTORED_IN_MATH
                      and n not in TEXT_MODE_LETTERS)
 
@@ -434,7 +453,8 @@ def _joined(parts: list[str]) -> str:
         if len(part) == 1 or part[:1] == _LITERAL:
             out += part.lstrip(_LITERAL)
         else:  # fracgamma: \frac takes \gamma as its argument, so a space (`{}` would be an empty argument)
-            out += "\\" + part + ("" if last else " " if takes_arguments(part) else "{}")
+            # leftvert: a delimiter command takes the delimiter after it with a space too (`{}` would be the delimiter)
+            out += "\\" + part + ("" if last else " " if takes_arguments(part) or part in _DELIMITER_COMMANDS else "{}")
     return out
 
 
@@ -514,6 +534,8 @@ def restore_math(content: str) -> str:
                 # _{b in B}, T_{d to d}, ^{-lfloor n/2 rfloor}, _{|x|leq A}: a name between other terms of the
                 # script (a name that is the whole script, N_{in}, T_{max}, or ends it after a comma, stays)
                 return "\\" + run
+            if before == "{" and after == " " and run in STRIPPED_OPERATORS and run in names:
+                return "\\" + run  # _{geq 0}, ^{pm 1}: a relation or operator opening its script
             if before == "{" and after == "}" and run in names:
                 return run  # _{min}, _{max}: a name that is the whole script is its label
             if run in names and takes_arguments(run):
