@@ -422,6 +422,11 @@ def _split_names(run: str, names: frozenset[str]) -> list[str] | None:
         i = first
         while i < len(run):
             j = next((j for j in range(len(run), i + 1, -1) if run[i:j] in names), None)
+            if j is None and parts and parts[-1] in _DELIMITER_COMMANDS and parts[-1][-1] in "lr":
+                # Biglfloor: not \Bigl then "floor" but \Big\lfloor (a size command, then the delimiter)
+                j = next((j for j in range(len(run), i, -1) if run[i - 1:j] in _DELIMITER_NAMES), None)
+                if j is not None:
+                    parts[-1], i = parts[-1][:-1], i - 1
             if j is None:
                 break
             parts.append(run[i:j])
@@ -435,6 +440,10 @@ def _split_names(run: str, names: frozenset[str]) -> list[str] | None:
             parts.append(_LITERAL + run[i:])
             i = len(run)
         if i == len(run) and len(parts) > 1:
+            for k in range(len(parts) - 1):  # biglangle is \big\langle, not \bigl\angle: a delimiter after a size
+                name, nxt = parts[k], parts[k + 1]
+                if name in _DELIMITER_COMMANDS and name[-1] in "lr" and name[-1] + nxt in _DELIMITER_NAMES:
+                    parts[k], parts[k + 1] = name[:-1], name[-1] + nxt
             return parts
     return None
 
@@ -554,6 +563,9 @@ _FONT_SWITCHES = frozenset({"rm", "bf", "cal", "sf", "tt", "sl", "sc", "mit"})
 _TERM_BEFORE = frozenset(" )(,-+|=[<>/")
 _TERM_AFTER = frozenset(" (|)]_^") | {""}
 #: Delimiter commands: a brace after one is a delimiter, ``\\{`` (``left{x : x > 0 right}``).
+#: Delimiters named by a command, which a size command (``\\big``, ``\\left``) takes.
+_DELIMITER_NAMES = frozenset({"langle", "rangle", "lvert", "rvert", "lVert", "rVert", "lfloor", "rfloor", "lceil",
+                              "rceil", "lbrace", "rbrace", "lbrack", "rbrack"})
 _DELIMITER_COMMANDS = frozenset({"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl",
                                  "Bigr", "biggl", "biggr", "Biggl", "Biggr", "bigm", "Bigm"})
 _COMMAND_BEFORE_RE = re.compile(r"\\([A-Za-z]+) *\Z")
