@@ -553,7 +553,9 @@ def _bracket_and_script(text: str) -> bool:
 # and either shows a command name glued to its argument or script (``frac{``, ``int_``, ``^wedge``: rendered text
 # never holds one, nor does a citation ``[12]``, an interval ``[0,1]`` or ``[sic]``), or opens with a space,
 # shows a relation or script and is ASCII (never text the renderer wrote: ``[ u ∈ H¹ ]`` stays as it is).
-_STRIPPED_DISPLAY_RE = re.compile(r"\[((?:[^\[\]\n$]|\[[^\[\]\n$]{0,60}\]){1,400}?)\](?![(\w])")
+#: ``[ … ]`` that may be ``\\[ … \\]`` with its backslashes stripped: never glued to a word or a bracket before it
+#: (``R[x_1;tau_1]`` is a ring of polynomials) nor to one after it (``[0,1](x)``).
+_STRIPPED_DISPLAY_RE = re.compile(r"\[(?<![\w)\]]\[)((?:[^\[\]\n$]|\[[^\[\]\n$]{0,60}\]){1,400}?)\](?![(\w])")
 _DISPLAY_SIGNAL_RE = re.compile(r"[=<>_^]")
 _GLUED_NAME_RE = re.compile(r"(?<![A-Za-z])([A-Za-z]{3,})(?=[{_^])|[_^]([A-Za-z]{3,})")
 
@@ -566,6 +568,8 @@ def _shows_stripped_command(content: str) -> bool:
 
 def _stripped_display(match: re.Match[str]) -> str:
     content = match.group(1)
+    if match.string.count("$", 0, match.start()) % 2:
+        return match.group()  # $R[x_1;tau_1]$: brackets inside a $…$ pair are brackets (no display nests there)
     if len(_plain_words(content)) >= 2:
         return match.group()
     spaced = content.startswith(" ") and "[" not in content and content.isascii() and (

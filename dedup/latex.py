@@ -467,6 +467,7 @@ def _joined(parts: list[str]) -> str:
     return out
 
 
+_VARIABLE_THEN_ARROW = frozenset({"Rrightarrow", "Lleftarrow"})
 _MEMBER_OF_RE = re.compile(r" ?math(?:bb|cal|frak|scr|bf)(?![a-z])")  # a set in a set font: min mathbb{N}
 #: Relations a variable of one or two letters is glued to in stripped math (``ggto H``, ``ppto``, ``xin``).
 _GLUED_RELATIONS = frozenset({"to", "in", "gets", "mapsto", "subset", "subseteq", "supset", "leq", "geq", "neq",
@@ -480,6 +481,8 @@ def _restore_run(run: str, names: frozenset[str], after: str, following: str = "
     # glued to `in` before a set in a set font (`min mathbb{N}`) is the letter and the relation.
     if run[1:] == "in" and _MEMBER_OF_RE.match(following):
         return run[0] + "\\in"
+    if run in _VARIABLE_THEN_ARROW:  # Rrightarrow: "as R → ∞" is far more common than the triple arrow ⇛
+        return run[0] + "\\" + run[1:]
     if run in names and not (run[0] == "n" and run[1:] in names) or (after == "{" and run in _command_names()):
         return "\\" + run
     if len(run) >= 4 and run[2:] in _GLUED_RELATIONS:

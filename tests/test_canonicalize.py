@@ -23,7 +23,7 @@ from dedup.canonical import (
 )
 from dedup.chardata import SILENT_COMMANDS, STRIPPED_OPERATORS
 from dedup.fixes import RULES, normalize_whitespace
-from dedup.latex import math_names, takes_arguments
+from dedup.latex import _VARIABLE_THEN_ARROW, math_names, takes_arguments
 
 ROOT = Path(__file__).parent.parent
 CASES = ROOT / "tests" / "cases"
@@ -399,11 +399,12 @@ def test_speed_work_changed_no_output() -> None:
 # ----------------------------------------------------------------------------- stripped math agrees with raw
 
 #: Symbol commands (no arguments) a stripped copy can show inside $…$. A negated name that reads as a letter and a
-#: name (`ngeq`: `n\geq` or `\ngeq`) is the one known ambiguity: stripped text reads it as the letter and the name.
+#: name (`ngeq`: `n\geq` or `\ngeq`) and a triple arrow that reads as a variable and an arrow (`Rrightarrow`:
+#: `R\rightarrow` or `\Rrightarrow`) are the known ambiguities: stripped text reads them as the letter and the name.
 _SYMBOL_NAMES = sorted(
     n for n in math_names()
     if n.isascii() and not takes_arguments(n) and n not in SILENT_COMMANDS
-    and not (n[0] == "n" and n[1:] in math_names())
+    and not (n[0] == "n" and n[1:] in math_names()) and n not in _VARIABLE_THEN_ARROW
 )
 
 
