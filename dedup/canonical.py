@@ -41,7 +41,7 @@ MAX_PASSES = 20
 # The candidates are the rules needing one of the characters present, those whose longer needs (substrings,
 # cheap tests) the text meets, and those that always ask their trigger. Each longer need is asked once per text,
 # and only while a rule that has it is not a candidate yet.
-_SPECIAL = "\\{}$^_&'\"`\t\n\x0c" + "".join(_ASCII_CONTROLS)
+_SPECIAL = "\\{}[$^_&'\"`\t\n\x0c" + "".join(_ASCII_CONTROLS)
 _NOT_SPECIAL = bytes(sorted(set(range(0x80)) - set(_SPECIAL.encode())))
 _MASK_BY_CHAR: dict[str, int] = {}
 _MASK_BY_NEED: dict[str | Callable[[str], bool], int] = {}
@@ -61,9 +61,13 @@ for _index, _rule in enumerate(RULES):
             _MASK_BY_CHAR[_need] = _MASK_BY_CHAR.get(_need, 0) | _bit
         else:
             _MASK_BY_NEED[_need] = _MASK_BY_NEED.get(_need, 0) | _bit
-#: The longer needs: (need, the rules it lets in, the special character it starts with or "").
+#: The longer needs: (need, the rules it lets in, a special character it holds or ""). A substring is asked
+#: only of a text that holds that character (``begin{`` of text with a brace): the screen has listed those.
+#: When it holds several, the rarest in prose counts (``_{`` waits for a brace, not an underscore).
+_RARITY = "\x0c\t`[\\{}$&^_\n\"'"
 _BY_NEED: tuple[tuple[str | Callable[[str], bool], int, str], ...] = tuple(
-    (need, mask, need[0] if isinstance(need, str) and need[0] in _SPECIAL else "")
+    (need, mask, min((c for c in need if c in _SPECIAL), key=_RARITY.find, default="")
+     if isinstance(need, str) else "")
     for need, mask in _MASK_BY_NEED.items()
 )
 _BY_CHARSET = tuple(_MASK_BY_CHARSET.items())

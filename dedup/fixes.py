@@ -28,7 +28,7 @@ from typing import NamedTuple
 
 import ftfy
 import ftfy.fixes
-from ftfy.badness import is_bad
+from ftfy.badness import BADNESS_RE
 from ftfy.chardata import LIGATURES, WIDTH_MAP
 
 from dedup.chardata import (
@@ -221,6 +221,32 @@ def _mojibake_shaped(text: str) -> bool:
     if _MOJIBAKE_OTHER_RE.search(text):
         return True
     return any(m.group()[1] in _MOJIBAKE_FOLLOWS[m.group()[0]] for m in _MOJIBAKE_PAIR_RE.finditer(text))
+
+
+#: ftfy's badness regex matches at most this many characters (``ГўВЂВ.[A-Za-z ]``), each match holding a
+#: non-ASCII character: every match lies within this distance of one (checked by a test against ftfy's regex).
+_BADNESS_REACH = 7
+_NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]+")
+
+
+def is_bad(text: str) -> bool:
+    """``ftfy.badness.is_bad(text)``, asked only around the non-ASCII characters: ftfy's regex tries its forty
+    branches at every position, and rendered math is mostly ASCII with a few symbols. The same answer: no match
+    of ftfy's regex is longer than :data:`_BADNESS_REACH` or lacks a non-ASCII character.
+
+    >>> is_bad("a radius of 10 Å—comparable"), is_bad("PÃ©rez"), is_bad("cafÃ")
+    (False, True, False)
+    """
+    search = BADNESS_RE.search
+    start = end = -1
+    for match in _NON_ASCII_RUN_RE.finditer(text):
+        lo, hi = max(0, match.start() - _BADNESS_REACH + 1), match.end() + _BADNESS_REACH - 1
+        if lo > end:  # a new window: search the one before it
+            if end > 0 and search(text, start, end):
+                return True
+            start = lo
+        end = hi
+    return end > 0 and search(text, start, end) is not None
 
 
 def looks_like_mojibake(text: str) -> bool:

@@ -288,3 +288,33 @@ def test_quote_repair_is_idempotent_and_only_straightens(text: str) -> None:
     assert fix_quotes(once) == once
     assert len(once) == len(text)
     assert all(a == b or b in "'\"" for a, b in zip(text, once, strict=True))
+
+
+# ----------------------------------------------------------------------------- ftfy's badness, asked in windows
+
+def test_badness_windows_reach_every_match_of_ftfys_regex():
+    """The windowed ``is_bad`` is exact only while no match of ftfy's regex is longer than its reach (a new
+    ftfy release may add a longer pattern: this fails then)."""
+    import re._parser as sre_parse  # the regex's own width, as the regex engine computes it
+
+    from ftfy.badness import BADNESS_RE
+    assert sre_parse.parse(BADNESS_RE.pattern, BADNESS_RE.flags).getwidth()[1] <= fixes._BADNESS_REACH
+
+
+_MOJIBAKE_ALPHABET = st.sampled_from(sorted(set(
+    "ÂÃÎÐØÙàâ€œŠš¢£Ÿž\xa0\xad®©°·»²³×–—´Œœ√±∂†≠™≤≥¥µø≈‚ÄìîïВГРСЂўГЂ¡«»¿ΒΓΞΟβΆāéèüöÅ…“”‘’•\x80\x8d\x9d\ufffd"
+    "abcxyzAZ .,!?-'\"\n\t019")))
+
+
+#: Sequences several characters long that ftfy's regex matches (its longest branches).
+_LONG_MOJIBAKE = st.sampled_from(["ГўВЂВ\u201ca", "ГўВЂВ™ ", "a Ã ", "x\tÂ ", ".Â «", "ØŸØ®", "Ù€Ùµ", "ВµВ", "Р°С",
+                                  "Β°Ο", "‚Ä†", "‚â°", "é“1", "Ã©”»", "é’x", "xÃ€", " Ã€", "√≤"])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.one_of(_MOJIBAKE_ALPHABET, _LONG_MOJIBAKE, st.text(alphabet=st.characters(max_codepoint=0x7F),
+                                                                       max_size=12), st.text(max_size=4)),
+                max_size=30).map("".join))
+def test_windowed_is_bad_is_ftfys_is_bad(text: str) -> None:
+    from ftfy.badness import is_bad
+    assert fixes.is_bad(text) == is_bad(text)
