@@ -1241,7 +1241,8 @@ _GLUED_AFTER_GREEK_RE = re.compile(
 MATH_REGION_RE = re.compile(r"((?:(?<![\w/.\-])[A-Za-z]|[})\]]|[^\x00-\x7f])[_^])(\{[^{}\n]*\}|[A-Za-z]+)")
 
 
-def _script_marks(text: str) -> list[int]:
+@functools.lru_cache(maxsize=4)  # asked by the Greek and script rules of the same text
+def _script_marks(text: str) -> tuple[int, ...]:
     """The positions of every ``_`` and ``^`` in `text`, in order (found by ``str.find``, at C speed)."""
     marks = []
     for mark in "_^":
@@ -1250,7 +1251,7 @@ def _script_marks(text: str) -> list[int]:
             marks.append(at)
             at = text.find(mark, at + 1)
     marks.sort()
-    return marks
+    return tuple(marks)
 
 
 @functools.lru_cache(maxsize=8)
