@@ -1237,8 +1237,11 @@ _GLUED_AFTER_GREEK_RE = re.compile(
     rf"(?<![A-Za-z\\])({_GREEK_NAMES}|[{_GREEK_CHARS}])({_alternation(GLUED_OPERATORS)})(?![A-Za-z])"
 )
 #: A math region: the letters right after `_`/`^` on a base that is one letter, a symbol or a closing
-#: bracket (`C_Phi`, `x^beta`), or a `_{...}` group; never a word or a path (`flan_nas`, `my_beta`).
-MATH_REGION_RE = re.compile(r"((?:(?<![\w/.\-])[A-Za-z]|[})\]]|[^\x00-\x7f])[_^])(\{[^{}\n]*\}|[A-Za-z]+)")
+#: bracket or bar (`C_Phi`, `x^beta`, `|x|^Delta`), or a `_{...}` group; never a word or a path (`flan_nas`,
+#: `my_beta`, `src/a_beta`) unless a number and a slash come before the letter (`1/f^alpha`).
+MATH_REGION_RE = re.compile(
+    r"((?:(?<![\w/.\-])[A-Za-z]|(?<=\d/)[A-Za-z]|[})\]|]|[^\x00-\x7f])[_^])(\{[^{}\n]*\}|[A-Za-z]+)"
+)
 
 
 @functools.lru_cache(maxsize=4)  # asked by the Greek and script rules of the same text
