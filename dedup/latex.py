@@ -298,6 +298,7 @@ CITATIONS = ("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "cite
 #: Between two characters, keeps the parser from reading them as a ligature (math's ``--`` is two minus signs, not
 #: an en dash); gone before the scripts are rendered.
 NO_LIGATURE = "\ue004"
+_NULL_DELIMITER_RE = re.compile(r"\\(?:left|right|middle|[Bb]igg?[lrm]?) *\.")
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)((?:\\\\)*)%")
 _GLUED_NON_ASCII_RE = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
 _NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
@@ -316,6 +317,8 @@ def render(latex: str) -> str:
         return render_scripts(latex.replace(NO_LIGATURE, "") if NO_LIGATURE in latex else latex)
     renderer, walker = _renderer()
     escaped = _BARE_PERCENT_RE.sub(r"\1\\%", latex)
+    if "." in escaped:  # \right. is the empty delimiter: nothing to print (the parser would print the period)
+        escaped = _NULL_DELIMITER_RE.sub("", escaped)
     if not escaped.isascii():  # \geqψ, \barΩ: a control word is ASCII letters; the parser would take ψ into it
         escaped = _GLUED_NON_ASCII_RE.sub(
             lambda m: m.group() + (" " if takes_arguments(m.group()[1:]) else "{}"), escaped)
@@ -324,6 +327,8 @@ def render(latex: str) -> str:
         text = renderer.nodelist_to_text(nodes).replace(NO_LIGATURE, "")
     except Exception:  # noqa: BLE001  (pylatexenc raises many kinds; unparsable LaTeX stays as it is)
         return latex
+    if ",; " in text:  # a row of an array that ends with its own comma (a system of equations): no "; " after it
+        text = text.replace(",; ", ", ")
     return render_scripts(text)
 
 
@@ -509,6 +514,8 @@ def restore_math(content: str) -> str:
     """
     if "\\" in content:
         return content
+    if "," in content:  # \, \; lost their backslashes: ",," ",;" and a comma glued to a differential (",dx")
+        content = _STRIPPED_THIN_SPACE_RE.sub(" ", content)
     names = math_names()
     protected = [(m.start(), m.end()) for m in _TEXT_ARG_RE.finditer(content)] if "{" in content else []
 
@@ -562,6 +569,12 @@ def restore_math(content: str) -> str:
     return _set_braces(restored) if "{" in restored or "}" in restored else restored
 
 
+#: A stripped ``\\,`` or ``\\;``: the second mark of ``,,``/``,;`` (``s,\\, t``), or a comma between a closed term and
+#: a differential or between two (``K(x-y)\\,dx\\,dy``, ``(1+t)^{-1}\\,dt``; a kernel's arguments ``P(x,dy)``
+#: and a pair ``(dx,dy)`` stay).
+_STRIPPED_THIN_SPACE_RE = re.compile(
+    r"(?<=,)[,;]|(?:(?<=[)}|0-9 ])|(?<=\bd[A-Za-z])),(?=d[A-Za-z](?![\w()\]]|,(?!d[A-Za-z])))"
+)
 _FONT_SWITCHES = frozenset({"rm", "bf", "cal", "sf", "tt", "sl", "sc", "mit"})
 _TERM_BEFORE = frozenset(" )(,-+|=[<>/")
 _TERM_AFTER = frozenset(" (|)]_^") | {""}
