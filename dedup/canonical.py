@@ -41,7 +41,7 @@ MAX_PASSES = 20
 # The candidates are the rules needing one of the characters present, those whose longer needs (substrings,
 # cheap tests) the text meets, and those that always ask their trigger. Each longer need is asked once per text,
 # and only while a rule that has it is not a candidate yet.
-_SPECIAL = "\\{}[$^_&'\"`\t\n\x0c" + "".join(_ASCII_CONTROLS)
+_SPECIAL = "\\{}[$^_&~'\"`\t\n\x0c" + "".join(_ASCII_CONTROLS)
 _NOT_SPECIAL = bytes(sorted(set(range(0x80)) - set(_SPECIAL.encode())))
 _MASK_BY_CHAR: dict[str, int] = {}
 _MASK_BY_NEED: dict[str | Callable[[str], bool], int] = {}

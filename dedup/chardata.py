@@ -77,6 +77,9 @@ NOT_RESTORED_IN_MATH: frozenset[str] = frozenset(
     | {"id", "leo", "wp", "wr", "top", "ket", "bra", "ref", "url", "mho", "dag", "Lsh", "Rsh", "and", "or"}
     | {"author", "date", "chapter", "section", "exercise", "between", "because", "flat", "title"}
     | {"estimates", "Equal", "Ident", "allequal", "Colon", "Cap", "Cup", "gemini", "cancer", "aries"}
+    # the real and imaginary parts are often written as plain Re(z), Im(z): a stripped copy's Re is no \Re; and
+    # English words that are also symbol names, and three gluons (ggg)
+    | {"Re", "Im", "Box", "Diamond", "gets", "models", "implies", "impliedby", "lll", "ggg"}
 )
 
 #: Text-mode letters (``\\AA`` is Å, ``\\ij`` is ĳ): in math a run such as ``ij`` is two indices.
@@ -110,6 +113,11 @@ EXTRA_COMMANDS: dict[str, str] = {
     "varlimsup": "lim sup", "varliminf": "lim inf", "varinjlim": "inj lim", "varprojlim": "proj lim",
     "injlim": "inj lim", "projlim": "proj lim", "bmod": " mod ", "colon": ":", "dots": "…", "iff": "⟺",
     "imath": "ı", "jmath": "ȷ", "restriction": "↾", "fint": "⨍",
+    # Symbols of LaTeX's and amssymb's tables that the renderer printed as their names (\\neg gave "neg"):
+    "neg": "¬", "bot": "⊥", "models": "⊨", "gets": "←", "implies": "⟹", "impliedby": "⟸", "Re": "ℜ", "Im": "ℑ",
+    "ddagger": "‡", "lhd": "◁", "rhd": "▷", "unlhd": "⊴", "unrhd": "⊵", "Box": "□", "Diamond": "◇",
+    "triangle": "△", "clubsuit": "♣", "diamondsuit": "♢", "heartsuit": "♡", "spadesuit": "♠", "bigsqcup": "⨆",
+    "bigodot": "⨀", "biguplus": "⨄", "lll": "⋘", "ggg": "⋙", "checkmark": "✓", "varpropto": "∝",
 }
 
 #: Commands that take one argument and also accept it unbraced after a space (``\\hat x``, ``\\k a``):

@@ -42,7 +42,16 @@ from dedup.chardata import (
     STRIPPED_BEFORE_NUMBER,
     STRIPPED_OPERATORS,
 )
-from dedup.latex import CITATIONS, NO_LIGATURE, command_names, math_names, render, render_scripts, restore_math
+from dedup.latex import (
+    CITATIONS,
+    NO_LIGATURE,
+    NULL_DELIMITER_RE,
+    command_names,
+    math_names,
+    render,
+    render_scripts,
+    restore_math,
+)
 
 __all__ = [
     "FIXERS",
@@ -67,6 +76,7 @@ __all__ = [
     "fix_stripped_commands",
     "fix_superscripts",
     "fix_symbols",
+    "fix_ties",
     "fix_times",
     "fix_whitespace",
     "fix_width",
@@ -915,6 +925,8 @@ def fix_commands(text: str) -> str:
         if "ref{" in text:
             text = _BRACKETED_REF_RE.sub("", text)
         text = _CITE_BEFORE_RE.sub("", text)
+    if "." in text and ("left" in text or "right" in text or "big" in text or "Big" in text):
+        text = NULL_DELIMITER_RE.sub("", text)  # \right. outside dollars: a copy that lost them; prints nothing
     pieces, done = [], 0
     for match in _COMMAND_START_RE.finditer(text):
         if match.start() < done:
@@ -925,9 +937,12 @@ def fix_commands(text: str) -> str:
         while end > match.start() + tie and (after := _COMMAND_START_RE.match(text, end)) is not None:
             tied = after.group().startswith("~")
             end = _span_end(text, end + tied, after.group()[tied:])
-        span = text[match.start() : end]
+        start = match.start()
+        if start > done and text[start - 1] in "_^" and not tie:
+            start -= 1  # L_\sun, \sigma_\mathrm{ee}: the command is a script, rendered as in math (L_{sun})
+        span = text[start:end]
         depth = span.count("{") - span.count("\\{") - span.count("}") + span.count("\\}")
-        pieces += [text[done : match.start()], render(span + "}" * depth if depth > 0 else span)]
+        pieces += [text[done:start], render(span + "}" * depth if depth > 0 else span)]
         done = end
     return "".join(pieces) + text[done:] if pieces else text
 
@@ -1338,6 +1353,50 @@ def fix_symbols(text: str) -> str:
     return text
 
 
+# A LaTeX tie (``Fig.~1``, ``M.~Conder``, ``a~posteriori``, ``Models~(LLMs)``, ``dimension~3``): a ``~`` glued on
+# both sides. A tilde also means "about", glued too in physics (``kT~0.2 keV``, ``M_AI~0.58``, ``Gamma~74 MeV``,
+# ``AUC~0.815``), "distributed as" (``X~N(0,1)``) and a range (``0.5~1.0``), and a copy that lost the backslash of
+# ``\~n`` shows ``Ni~no``: before a letter or bracket a tilde is a tie, except between two lone letters and before
+# ``n`` inside a word; before a number only after a period (``Eq.~2``) or a lowercase word (``genus~1``), and not
+# before a decimal number.
+_TIE_RE = re.compile(r"~(?<=[\w.,;:)\]}]~)(?:(?=[A-Za-z(\[{])(?<![^A-Za-z][A-Za-z]~)(?<!^[A-Za-z]~)|(?=[0-9]))")
+_LONE_LETTER_TIE_RE = re.compile(r"(?<![A-Za-z])[A-Za-z]~(?=[a-z]{2})")  # a~posteriori: an article, then a word
+_WORD_BEFORE_TIE_RE = re.compile(r"(?:[^A-Za-z]|^)([A-Za-z]+)\.?\Z")
+
+
+def _is_tie(match: re.Match[str]) -> bool:
+    text, at = match.string, match.start()
+    after = text[at + 1:at + 3]
+    if after[0].isdigit():
+        if text[at - 1] != "." and not ((word := _WORD_BEFORE_TIE_RE.search(text, max(0, at - 30), at)) and (
+                len(word.group(1)) >= 2 and word.group(1).islower())):
+            return False  # kT~0.2, Gamma~74, (F435W-F814W)~0.5, 0.5~1.0: "about" or a range
+        return _DECIMAL_AFTER_TIE_RE.match(text, at + 1) is None
+    return not (after[0] == "n" and after[1:].isalpha() and after[1:].islower() and text[at - 1].isalpha())
+
+
+_DECIMAL_AFTER_TIE_RE = re.compile(r"[0-9]+\.[0-9]")
+
+
+def _ties_trigger(text: str) -> bool:
+    return "~" in text and (any(map(_is_tie, _TIE_RE.finditer(text)))
+                            or _LONE_LETTER_TIE_RE.search(text) is not None)
+
+
+def fix_ties(text: str) -> str:
+    r"""Print LaTeX's tie (a space that does not break) as a space: ``Fig.~1``, ``Models~(LLMs)``.
+
+    >>> fix_ties('see Fig.~1, M.~Conder, a~posteriori, Models~(LLMs), genus~1; about: kT~0.2 keV, Gamma~74 MeV')
+    'see Fig. 1, M. Conder, a posteriori, Models (LLMs), genus 1; about: kT~0.2 keV, Gamma~74 MeV'
+    >>> fix_ties('~500 GeV, T~5 K, X~N(0,1), 0.5~1.0, El Ni~no, /~user')
+    '~500 GeV, T~5 K, X~N(0,1), 0.5~1.0, El Ni~no, /~user'
+    """
+    if not _ties_trigger(text):
+        return text
+    text = _TIE_RE.sub(lambda m: " " if _is_tie(m) else m.group(), text)
+    return _LONE_LETTER_TIE_RE.sub(lambda m: m.group()[:-1] + " ", text) if "~" in text else text
+
+
 _STRIPPED_TIMES_RE = re.compile(r"times(?<=[0-9]times)(?![a-z])")  # the literal first: a fast scan
 
 
@@ -1705,6 +1764,7 @@ RULES: tuple[Rule, ...] = (
                                                           _operator_before_number)),
     Rule("links.debris", fix_link_debris, _links_trigger, ("{http",)),
     Rule("latex.commands", fix_commands, _commands_trigger, ("\\",)),
+    Rule("latex.ties", fix_ties, _ties_trigger, ("~",)),
     Rule("latex.superscripts", fix_superscripts, _superscripts_trigger, ("^", "_{")),
     Rule("latex.braces", fix_braces, _braces_trigger, ("{",)),
     Rule("whitespace", fix_whitespace, _whitespace_trigger,

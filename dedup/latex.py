@@ -42,6 +42,7 @@ from dedup.chardata import (
 
 __all__ = [
     "NO_LIGATURE",
+    "NULL_DELIMITER_RE",
     "command_names",
     "math_names",
     "takes_arguments",
@@ -298,7 +299,8 @@ CITATIONS = ("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "cite
 #: Between two characters, keeps the parser from reading them as a ligature (math's ``--`` is two minus signs, not
 #: an en dash); gone before the scripts are rendered.
 NO_LIGATURE = "\ue004"
-_NULL_DELIMITER_RE = re.compile(r"\\(?:left|right|middle|[Bb]igg?[lrm]?) *\.")
+#: ``\\right.``, ``\\left.``, ``\\bigr.``: the empty delimiter, which prints nothing.
+NULL_DELIMITER_RE = re.compile(r"\\(?:left|right|middle|[Bb]igg?[lrm]?) *\.")
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)((?:\\\\)*)%")
 _GLUED_NON_ASCII_RE = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
 _NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
@@ -318,7 +320,7 @@ def render(latex: str) -> str:
     renderer, walker = _renderer()
     escaped = _BARE_PERCENT_RE.sub(r"\1\\%", latex)
     if "." in escaped:  # \right. is the empty delimiter: nothing to print (the parser would print the period)
-        escaped = _NULL_DELIMITER_RE.sub("", escaped)
+        escaped = NULL_DELIMITER_RE.sub("", escaped)
     if not escaped.isascii():  # \geqψ, \barΩ: a control word is ASCII letters; the parser would take ψ into it
         escaped = _GLUED_NON_ASCII_RE.sub(
             lambda m: m.group() + (" " if takes_arguments(m.group()[1:]) else "{}"), escaped)
@@ -486,6 +488,8 @@ def _restore_run(run: str, names: frozenset[str], after: str, following: str = "
     # glued to `in` before a set in a set font (`min mathbb{N}`) is the letter and the relation.
     if run[1:] == "in" and _MEMBER_OF_RE.match(following):
         return run[0] + "\\in"
+    if len(run) >= 3 and len(set(run)) == 1:
+        return run  # ggg (three gluons), lll: one letter repeated is variables, not g\gg
     if run in _VARIABLE_THEN_ARROW:  # Rrightarrow: "as R → ∞" is far more common than the triple arrow ⇛
         return run[0] + "\\" + run[1:]
     if run in names and not (run[0] == "n" and run[1:] in names) or (after == "{" and run in _command_names()):

@@ -118,6 +118,7 @@ ARTIFACTS = {
     "invisible": re.compile("[\u00ad\u200b\u2060\ufeff]"),
     "mojibake": re.compile("Ã|â€|Â"),
     "html entity": re.compile(r"&(?:#\d+|#x[0-9a-f]+|[a-z]+);", re.I),
+    "latex tie": re.compile(r"[A-Za-z]{2}~[A-Za-z(]|[.,;:]~[A-Za-z0-9(]"),
 }
 
 

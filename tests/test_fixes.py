@@ -41,6 +41,8 @@ RULE_CASES = [
     ),
     ("latex.commands", "\\alpha, \\times, Petrovi\\'c, {\\it x} as shown \\cite{k}.", "α, ×, Petrović, x as shown."),
     ("latex.commands", "no command here: 50% and a brace {x}", "no command here: 50% and a brace {x}"),
+    ("latex.ties", "Fig.~1, M.~Conder, a~posteriori, Models~(LLMs)", "Fig. 1, M. Conder, a posteriori, Models (LLMs)"),
+    ("latex.ties", "~500 GeV, T~5 K, X~N(0,1), 0.5~1.0, /~user", "~500 GeV, T~5 K, X~N(0,1), 0.5~1.0, /~user"),
     ("latex.escapes", "50\\% \\& \\_ \\# 5\\\\\\\\% \\1,890", "50% & _ # 5% $1,890"),
     ("latex.escapes", "a\\b and \\{x\\}", "a\\b and \\{x\\}"),
     ("latex.greek", "C_Phi, x^beta, C_{Phi circ Psi}, Phi-2", "C_Φ, x^β, C_{Φ circ Ψ}, Phi-2"),
