@@ -61,15 +61,20 @@ for _index, _rule in enumerate(RULES):
             _MASK_BY_CHAR[_need] = _MASK_BY_CHAR.get(_need, 0) | _bit
         else:
             _MASK_BY_NEED[_need] = _MASK_BY_NEED.get(_need, 0) | _bit
-#: The longer needs: (need, the rules it lets in, a special character it holds or ""). A substring is asked
-#: only of a text that holds that character (``begin{`` of text with a brace): the screen has listed those.
-#: When it holds several, the rarest in prose counts (``_{`` waits for a brace, not an underscore).
+#: The longer needs, substrings apart from tests (functions). A substring is asked only of a text that holds a
+#: special character it holds (``begin{`` of text with a brace): (substring, the rules it lets in, the byte of
+#: that character or -1). When it holds several, the rarest in prose counts (``_{`` waits for a brace). The
+#: substrings go first: they are cheap, and a rule one lets in needs no test.
 _RARITY = "\x0c\t`[\\{}$&^_\n\"'"
-_BY_NEED: tuple[tuple[str | Callable[[str], bool], int, str], ...] = tuple(
-    (need, mask, min((c for c in need if c in _SPECIAL), key=_RARITY.find, default="")
-     if isinstance(need, str) else "")
-    for need, mask in _MASK_BY_NEED.items()
+_BY_SUBSTRING: tuple[tuple[str, int, int], ...] = tuple(
+    (need, mask, ord(min((c for c in need if c in _SPECIAL), key=_RARITY.find, default="\x00")) or -1)
+    for need, mask in _MASK_BY_NEED.items() if isinstance(need, str)
 )
+_BY_TEST: tuple[tuple[Callable[[str], bool], int], ...] = tuple(
+    (need, mask) for need, mask in _MASK_BY_NEED.items() if not isinstance(need, str)
+)
+_MASK_BY_BYTE: tuple[int, ...] = tuple(_MASK_BY_CHAR.get(chr(code), 0) for code in range(0x80))
+_NON_ASCII_BYTES = bytes(range(0x80, 0x100))
 _BY_CHARSET = tuple(_MASK_BY_CHARSET.items())
 _RULES_BY_MASK: dict[int, tuple[Rule, ...]] = {}
 
@@ -78,21 +83,24 @@ def _candidates(text: str) -> int:
     """The rules that may fire on `text` (a bit per rule of :data:`RULES`): those whose needs it meets."""
     special = text.encode("utf-8", "surrogatepass").translate(None, _NOT_SPECIAL)
     chosen = _ALWAYS
-    present: set[str] | str = ""
+    present: set[int] = set()  # the special ASCII characters of the text, as bytes
     if special:
         if special.isascii():
-            present = set(special.decode("ascii"))
+            present = set(special)
         else:
-            present = set(special.decode("utf-8", "surrogatepass"))
+            present = set(special.translate(None, _NON_ASCII_BYTES))
             chosen |= _ANY_NON_ASCII
+            chars = set(special.decode("utf-8", "surrogatepass"))
             for charset, mask in _BY_CHARSET:
-                if mask & ~chosen and not charset.isdisjoint(present):
+                if mask & ~chosen and not charset.isdisjoint(chars):
                     chosen |= mask
-        for char in present:
-            chosen |= _MASK_BY_CHAR.get(char, 0)
-    for need, mask, first in _BY_NEED:
-        if mask & ~chosen and (not first or first in present) and (
-                need in text if isinstance(need, str) else need(text)):
+        for code in present:
+            chosen |= _MASK_BY_BYTE[code]
+    for need, mask, first in _BY_SUBSTRING:
+        if mask & ~chosen and (first < 0 or first in present) and need in text:
+            chosen |= mask
+    for test, mask in _BY_TEST:
+        if mask & ~chosen and test(text):
             chosen |= mask
     return chosen
 
