@@ -46,11 +46,13 @@ from dedup.latex import (
     CITATIONS,
     NO_LIGATURE,
     NULL_DELIMITER_RE,
+    SET_OPERATORS,
     command_names,
     math_names,
     render,
     render_scripts,
     restore_math,
+    takes_arguments,
 )
 
 __all__ = [
@@ -1116,6 +1118,11 @@ def fix_stripped_commands(text: str) -> str:
         if end <= len(head):
             continue
         span = restored[:end]
+        name = match.group(1)
+        if name in SET_OPERATORS or not takes_arguments(name) and _SET_SEPARATOR_RE.search(span, len(head)) and (
+                not _render_command(name).isascii()):
+            continue  # max{a_i}, subset{z: Re(z)<0}: braces after an operator of sets, or after a symbol and listing
+            # elements, are a set's
         if match.group(1) in MATH_ARGUMENT_COMMANDS or match.group(1).startswith("math"):
             # mathcal{C_Phi}: the arguments are math, restored with the command (a brace that opens them is no set)
             whole = restore_math(match.group(1) + span[len(head):])
@@ -1130,6 +1137,9 @@ def fix_stripped_commands(text: str) -> str:
         done = match.end() + end - len(head)
     text = "".join(pieces) + text[done:] if pieces else text
     return fix_commands(text) if "\\" in text else text
+
+
+_SET_SEPARATOR_RE = re.compile(r"[,;:|]")
 
 
 def _render_command(name: str) -> str:
@@ -1667,20 +1677,26 @@ _BRACES_SCREEN_RE = re.compile(r"\{(?<![\\_^]\{)([^{}\n,;|=+*/<>]*[^\W_][^{}\n,;
 def fix_braces(text: str) -> str:
     r"""Drop leftover grouping braces around words (``"{SkillNet}"``).
 
-    Braces that still mean something stay: ``_{...}`` subscripts, sets such as ``{0,1}``, math grouping such
-    as ``[{2S+1}L_J]`` (a brace group holding an operator).
+    Braces that still mean something stay: ``_{...}`` subscripts, sets such as ``{0,1}`` or ``max{a_i}``, math
+    grouping such as ``[{2S+1}L_J]`` (a brace group holding an operator).
 
     An empty group before a script is LaTeX's way to write a script with no base (``{}^2A_n``, ``{}_2F_1``):
     it prints nothing.
 
-    >>> fix_braces(r'our "{SkillNet}" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; Wukong{ViT-B}; {}^2A_n')
-    'our "SkillNet" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; WukongViT-B; ^2A_n'
+    >>> fix_braces(r'our "{SkillNet}" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; Wukong{ViT-B}; {}^2A_n; max{a_i}')
+    'our "SkillNet" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; WukongViT-B; ^2A_n; max{a_i}'
     """
     if not _braces_trigger(text):
         return text
     if "{}^" in text or "{}_" in text:
         text = _EMPTY_GROUP_RE.sub("", text)
-    return _BRACES_RE.sub(lambda m: m.group() if m.group(1) else m.group(2), text)
+    return _BRACES_RE.sub(lambda m: m.group() if m.group(1) or _after_set_operator(m) else m.group(2), text)
+
+
+def _after_set_operator(match: re.Match[str]) -> bool:
+    """Whether the braces follow an operator whose operand is a set (``max{a_i}``: the set's braces stay)."""
+    word = _WORD_BEFORE_TIE_RE.search(match.string, max(0, match.start() - 12), match.start())
+    return word is not None and word.group(1) in SET_OPERATORS
 
 
 class Rule(NamedTuple):

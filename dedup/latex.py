@@ -43,6 +43,7 @@ from dedup.chardata import (
 __all__ = [
     "NO_LIGATURE",
     "NULL_DELIMITER_RE",
+    "SET_OPERATORS",
     "command_names",
     "math_names",
     "takes_arguments",
@@ -586,6 +587,9 @@ _TERM_AFTER = frozenset(" (|)]_^") | {""}
 #: Delimiters named by a command, which a size command (``\\big``, ``\\left``) takes.
 _DELIMITER_NAMES = frozenset({"langle", "rangle", "lvert", "rvert", "lVert", "rVert", "lfloor", "rfloor", "lceil",
                               "rceil", "lbrace", "rbrace", "lbrack", "rbrack"})
+#: Operators whose operand is a set: a brace after one is ``\\{`` (``\\max\\{a_i\\}`` renders ``max{a_i}``, which
+#: stays as it is; a stripped ``max{a_i}`` gets the set's backslashes back).
+SET_OPERATORS = frozenset({"max", "min", "sup", "inf", "argmax", "argmin", "limsup", "liminf", "gcd", "lcm", "card"})
 _DELIMITER_COMMANDS = frozenset({"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl",
                                  "Bigr", "biggl", "biggr", "Biggl", "Biggr", "bigm", "Bigm"})
 _COMMAND_BEFORE_RE = re.compile(r"\\([A-Za-z]+) *\Z")
@@ -595,7 +599,8 @@ _OPENS_WITH_SWITCH_RE = re.compile(
 
 
 def _opens_set(text: str, at: int) -> str:
-    """What the brace at `at` of restored math opens: ``"delimiter"`` (after ``\\left``), ``"set"`` when it may be
+    """What the brace at `at` of restored math opens: ``"delimiter"`` (after ``\\left``), ``"operand"`` (a set, after
+    ``\\max``, ``\\sup``…), ``"set"`` when it may be
     a set (after a symbol command, a relation, an opening bracket, a comma, or at the start), else ``""``
     (a script group, a command's argument, grouping after a letter)."""
     before = text[:at]
@@ -604,6 +609,8 @@ def _opens_set(text: str, at: int) -> str:
         name = command.group(1)
         if name in _DELIMITER_COMMANDS:
             return "delimiter"
+        if name in SET_OPERATORS:
+            return "operand"
         return "" if takes_arguments(name) or name in SILENT_COMMANDS else "set"
     stripped = before.rstrip(" ")
     if not stripped:
@@ -648,7 +655,7 @@ def _set_braces(text: str) -> str:
             continue
         if stack:
             j, kind = stack.pop()
-            if kind == "delimiter" or kind == "set" and _separated(text[j + 1:i]) and not (
+            if kind in ("delimiter", "operand") or kind == "set" and _separated(text[j + 1:i]) and not (
                     _OPENS_WITH_SWITCH_RE.match(text, j + 1)):
                 out[j], out[i] = "\\{", "\\}"
                 continue
