@@ -260,12 +260,18 @@ NUMERIC_DEBRIS: frozenset[int] = frozenset(
 )
 
 
-def _alphabet(style: str, holes: dict[str, str]) -> dict[str, str]:
-    """Map A–Z to one mathematical alphabet, filling Unicode's holes from the Letterlike Symbols block."""
+def _alphabet(style: str, holes: dict[str, str], small: bool = False, digits: bool = False) -> dict[str, str]:
+    """Map A–Z (and a–z, 0–9 where the font has them) to one mathematical alphabet, filling Unicode's holes from
+    the Letterlike Symbols block."""
     table: dict[str, str] = {}
     for code in range(ord("A"), ord("Z") + 1):
         letter = chr(code)
         table[letter] = holes.get(letter) or unicodedata.lookup(f"MATHEMATICAL {style} CAPITAL {letter}")
+    for code in range(ord("a"), ord("z") + 1) if small else ():
+        letter = chr(code)
+        table[letter] = holes.get(letter) or unicodedata.lookup(f"MATHEMATICAL {style} SMALL {letter.upper()}")
+    for code in range(ord("0"), ord("9") + 1) if digits else ():
+        table[chr(code)] = unicodedata.lookup(f"MATHEMATICAL {style} DIGIT {unicodedata.name(chr(code))[6:]}")
     return table
 
 
@@ -273,12 +279,12 @@ def _alphabet(style: str, holes: dict[str, str]) -> dict[str, str]:
 SCRIPT: dict[str, str] = _alphabet(
     "SCRIPT", {"B": "ℬ", "E": "ℰ", "F": "ℱ", "H": "ℋ", "I": "ℐ", "L": "ℒ", "M": "ℳ", "R": "ℛ"}
 )
-#: ``\\mathbb`` capitals: ``ℝ``, ``ℕ``, ``𝔼``…
+#: ``\\mathbb`` letters and digits: ``ℝ``, ``ℕ``, ``𝔼``, ``𝕜`` (bbm's lowercase), ``𝟙`` (dsfont's indicator)…
 DOUBLE_STRUCK: dict[str, str] = _alphabet(
-    "DOUBLE-STRUCK", {"C": "ℂ", "H": "ℍ", "N": "ℕ", "P": "ℙ", "Q": "ℚ", "R": "ℝ", "Z": "ℤ"}
+    "DOUBLE-STRUCK", {"C": "ℂ", "H": "ℍ", "N": "ℕ", "P": "ℙ", "Q": "ℚ", "R": "ℝ", "Z": "ℤ"}, small=True, digits=True
 )
-#: ``\\mathfrak`` capitals.
-FRAKTUR: dict[str, str] = _alphabet("FRAKTUR", {"C": "ℭ", "H": "ℌ", "I": "ℑ", "R": "ℜ", "Z": "ℨ"})
+#: ``\\mathfrak`` letters: ``𝔄``, ``𝔤`` (a Lie algebra), ``𝔭`` (a prime ideal)…
+FRAKTUR: dict[str, str] = _alphabet("FRAKTUR", {"C": "ℭ", "H": "ℌ", "I": "ℑ", "R": "ℜ", "Z": "ℨ"}, small=True)
 
 #: Math alphabet commands and the capital-letter table each one uses.
 ALPHABETS: dict[str, dict[str, str]] = {

@@ -1694,9 +1694,16 @@ def fix_braces(text: str) -> str:
 
 
 def _after_set_operator(match: re.Match[str]) -> bool:
-    """Whether the braces follow an operator whose operand is a set (``max{a_i}``: the set's braces stay)."""
-    word = _WORD_BEFORE_TIE_RE.search(match.string, max(0, match.start() - 12), match.start())
-    return word is not None and word.group(1) in SET_OPERATORS
+    """Whether the braces follow an operator whose operand is a set (``max{a_i}``), a relation or a set operation
+    (``:={n : …}``, ``∖{0}``, ``∈{a}``): a set's braces, which stay."""
+    text, at = match.string, match.start()
+    while at and text[at - 1] == " ":
+        at -= 1
+    word = _WORD_BEFORE_TIE_RE.search(text, max(0, at - 12), at)
+    if word is not None and word.group(1) in SET_OPERATORS:
+        return True
+    before = text[:at].rstrip(" ")[-1:]
+    return before == "=" or before != "" and not before.isascii() and unicodedata.category(before) == "Sm"
 
 
 class Rule(NamedTuple):

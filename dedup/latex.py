@@ -176,11 +176,13 @@ def _renderer() -> Any:
         return accent
 
     def alphabet(node: Any, l2tobj: Any, macroname: str) -> str:
-        # Capitals standing alone take the math alphabet (𝒪, ℝ); anything else (a Greek letter, a word,
-        # lowercase that these alphabets do not really have) is left as it is.
+        # Letters and digits take the math alphabet where it has them (𝒪, ℝ, 𝔤, 𝔰𝔩, 𝟙), a run of them when it is
+        # all one case (NP, sl); anything else (a Greek letter, a word such as Loss, lowercase \mathcal) stays.
         table = ALPHABETS[macroname]
         content = l2tobj.node_arg_to_text(node, 0)
-        return re.sub(r"(?<![A-Za-z])[A-Z](?![a-z])", lambda m: table[m.group()], content)
+        return _ALNUM_RUN_RE.sub(lambda m: "".join(table[c] for c in m.group()) if all(
+            c in table for c in m.group()) and not (m.group().isalpha() and not m.group().isupper() and not (
+                m.group().islower())) else m.group(), content)
 
     overrides = [MacroTextSpec(name, simplify_repl=alphabet) for name in ALPHABETS]
     overrides += [
@@ -300,6 +302,7 @@ CITATIONS = ("cite", "citep", "citet", "citealp", "citealt", "citeauthor", "cite
 #: Between two characters, keeps the parser from reading them as a ligature (math's ``--`` is two minus signs, not
 #: an en dash); gone before the scripts are rendered.
 NO_LIGATURE = "\ue004"
+_ALNUM_RUN_RE = re.compile(r"[A-Za-z0-9]+")
 #: ``\\right.``, ``\\left.``, ``\\bigr.``: the empty delimiter, which prints nothing.
 NULL_DELIMITER_RE = re.compile(r"\\(?:left|right|middle|[Bb]igg?[lrm]?) *\.")
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)((?:\\\\)*)%")
@@ -590,6 +593,9 @@ _DELIMITER_NAMES = frozenset({"langle", "rangle", "lvert", "rvert", "lVert", "rV
 #: Operators whose operand is a set: a brace after one is ``\\{`` (``\\max\\{a_i\\}`` renders ``max{a_i}``, which
 #: stays as it is; a stripped ``max{a_i}`` gets the set's backslashes back).
 SET_OPERATORS = frozenset({"max", "min", "sup", "inf", "argmax", "argmin", "limsup", "liminf", "gcd", "lcm", "card"})
+#: Relations and operations of sets: a brace after one opens a set (``cup{0}``, ``setminus{1}``, ``times{0}``).
+_SET_RELATIONS = frozenset({"in", "notin", "ni", "cup", "cap", "setminus", "subset", "subseteq", "supset", "supseteq",
+                            "subsetneq", "times", "bigcup", "bigcap", "sqcup", "uplus"})
 _DELIMITER_COMMANDS = frozenset({"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl",
                                  "Bigr", "biggl", "biggr", "Biggl", "Biggr", "bigm", "Bigm"})
 _COMMAND_BEFORE_RE = re.compile(r"\\([A-Za-z]+) *\Z")
@@ -609,7 +615,7 @@ def _opens_set(text: str, at: int) -> str:
         name = command.group(1)
         if name in _DELIMITER_COMMANDS:
             return "delimiter"
-        if name in SET_OPERATORS:
+        if name in SET_OPERATORS or name in _SET_RELATIONS:
             return "operand"
         return "" if takes_arguments(name) or name in SILENT_COMMANDS else "set"
     stripped = before.rstrip(" ")
@@ -655,7 +661,8 @@ def _set_braces(text: str) -> str:
             continue
         if stack:
             j, kind = stack.pop()
-            if kind in ("delimiter", "operand") or kind == "set" and _separated(text[j + 1:i]) and not (
+            operand = kind == "operand" and i > j + 1 and text[i + 1:i + 2] not in ("^", "_")  # not {} nor {H}^1
+            if kind == "delimiter" or (operand or kind in ("set", "operand") and _separated(text[j + 1:i])) and not (
                     _OPENS_WITH_SWITCH_RE.match(text, j + 1)):
                 out[j], out[i] = "\\{", "\\}"
                 continue
