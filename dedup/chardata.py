@@ -79,7 +79,7 @@ NOT_RESTORED_IN_MATH: frozenset[str] = frozenset(
     | {"estimates", "Equal", "Ident", "allequal", "Colon", "Cap", "Cup", "gemini", "cancer", "aries"}
     # the real and imaginary parts are often written as plain Re(z), Im(z): a stripped copy's Re is no \Re; and
     # English words that are also symbol names, and three gluons (ggg)
-    | {"Re", "Im", "Box", "Diamond", "gets", "models", "implies", "impliedby", "lll", "ggg"}
+    | {"Re", "Im", "gets", "models", "implies", "impliedby", "lll", "ggg"}
 )
 
 #: Text-mode letters (``\\AA`` is Å, ``\\ij`` is ĳ): in math a run such as ``ij`` is two indices.

@@ -595,7 +595,7 @@ _DELIMITER_NAMES = frozenset({"langle", "rangle", "lvert", "rvert", "lVert", "rV
 SET_OPERATORS = frozenset({"max", "min", "sup", "inf", "argmax", "argmin", "limsup", "liminf", "gcd", "lcm", "card"})
 #: Relations and operations of sets: a brace after one opens a set (``cup{0}``, ``setminus{1}``, ``times{0}``).
 _SET_RELATIONS = frozenset({"in", "notin", "ni", "cup", "cap", "setminus", "subset", "subseteq", "supset", "supseteq",
-                            "subsetneq", "times", "bigcup", "bigcap", "sqcup", "uplus"})
+                            "subsetneq", "times", "bigcup", "bigcap", "sqcup", "uplus", "to", "mapsto"})
 _DELIMITER_COMMANDS = frozenset({"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl",
                                  "Bigr", "biggl", "biggr", "Biggl", "Biggr", "bigm", "Bigm"})
 _COMMAND_BEFORE_RE = re.compile(r"\\([A-Za-z]+) *\Z")
