@@ -567,7 +567,10 @@ _DISPLAY_MATH_RE = re.compile(r"\\\((.{1,400}?)\\\)|\\\[(.{1,400}?)\\\]|\$\$(?<!
 #: A ``$$`` left after the displays, glued to what is on both sides: one pair's end and the next pair's start.
 _ADJACENT_MATH_RE = re.compile(r"(?<=[^\s$\\])\$\$(?=[^\s$])")
 _ADJACENT_MARK = "\x00"  # held between the two dollars while the pairs are found (controls are gone by then)
-_INLINE_MATH_RE = re.compile(r"\$(?<![\\$]\$)([^$\n]{1,300}?)\$(?!\$)(\d?)")
+#: A ``$…$`` pair: a line break inside is a space to TeX (abstracts are often wrapped at 80 columns), a blank line
+#: ends the paragraph and no pair spans one (:data:`_BLANK_LINE_RE`).
+_INLINE_MATH_RE = re.compile(r"\$(?<![\\$]\$)([^$]{1,300}?)\$(?!\$)(\d?)")
+_BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 # A word of three letters or more that is no command name and no script label: prose. Two of them in a
 # $…$ pair without a backslash means the dollars are prices ("$5 and then US$"), not math.
 _WORD_RE = re.compile(r"(?<![\\A-Za-z_^{])[A-Za-z]{3,}(?![A-Za-z])")
@@ -751,6 +754,11 @@ def _inline_math(text: str) -> str:
     while (match := _INLINE_MATH_RE.search(text, start)) is not None:
         content, digit = match.group(1), match.group(2)
         end = match.end()
+        if "\n" in content:
+            if _BLANK_LINE_RE.search(content):
+                start = match.start() + 1
+                continue
+            content = content.replace("\n", " ")  # one formula, wrapped: rendered on one line
         if content.count("{") > content.count("}") and (nested := _nested_math_end(text, match.start() + 1)) > 0:
             # $\textit{$\varepsilon_t$-approximate}$: a dollar inside a text group of math is math in the text,
             # and the pair closes after the group (as TeX reads it)
