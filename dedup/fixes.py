@@ -838,7 +838,8 @@ def _nested_math_end(text: str, i: int) -> int:
 
 
 def _balanced(text: str, i: int, open_: str, close: str) -> int:
-    """The index after the group that opens at `i`, or -1 when it never closes (on this line)."""
+    """The index after the group that opens at `i`, or -1 when it never closes (in this paragraph: a group may
+    span a line break, as a wrapped abstract's ``\\emph{…}`` does, not a blank line)."""
     depth = 0
     for j in range(i, min(len(text), i + 2000)):
         c = text[j]
@@ -850,7 +851,7 @@ def _balanced(text: str, i: int, open_: str, close: str) -> int:
             depth -= 1
             if depth == 0:
                 return j + 1
-        elif c == "\n":
+        elif c == "\n" and _BLANK_LINE_RE.match(text, j):
             return -1
     return -1
 
@@ -1630,9 +1631,10 @@ def fix_superscripts(text: str) -> str:
 _URL = r"https?://[^\s{}<>\"]+"
 _URL_THEN_COPY_RE = re.compile(rf"({_URL})\{{({_URL})\}}")
 _BRACED_URL_RE = re.compile(rf"(?:(?:\\|(?<![A-Za-z]))url)?\{{({_URL})\}}")
+_LABEL = r"(?:[^{}\n]|\n(?![ \t]*\n))*"  # a link's text, wrapped or not (a blank line ends it)
 _HREF_RE = re.compile(
-    rf"(?:\\|(?<![A-Za-z]))href\{{({_URL})\}}\{{([^{{}}\n]*)\}}"
-    rf"|(?:\\|(?<![A-Za-z]))href\{{([^{{}}\n]*)\}}\{{({_URL})\}}"  # arguments swapped by the author
+    rf"(?:\\|(?<![A-Za-z]))href\{{({_URL})\}}\{{({_LABEL})\}}"
+    rf"|(?:\\|(?<![A-Za-z]))href\{{({_LABEL})\}}\{{({_URL})\}}"  # arguments swapped by the author
 )
 
 
