@@ -576,6 +576,7 @@ _BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 _WORD_RE = re.compile(r"(?<![\\A-Za-z_^{])[A-Za-z]{3,}(?![A-Za-z])")
 _MATH_SIGNAL_RE = re.compile(r"[=\\^_<>]")
 _RELATION_SIGNAL_RE = re.compile(r"[=<>]|[\^_]\{")
+_NUMBER_THEN_RELATION_RE = re.compile(r"\s*\d+(?:\.\d+)?\s*[<>=≤≥][\w(\\]")
 _SCRIPT_SIGNAL_RE = re.compile(r"[\^_]\{")  # 2^{ℵ_0}: a script group, never in an amount
 
 
@@ -643,8 +644,9 @@ def _is_math(content: str, digit: str, after: str = "") -> bool:
         if not (_MATH_SIGNAL_RE.search(content) or restore_math(content) != content) and (
                 content.strip()[:1].isdigit() or _plain_words(content) or not content.strip()):
             return False  # "$5 and $": prose between two amounts ("$ a $" is math)
-        if content.strip()[:1].isdigit() and not (_SCRIPT_SIGNAL_RE.search(content) and not _plain_words(content)):
-            return False  # "$20 118\times $": an amount first
+        if content.strip()[:1].isdigit() and not (_SCRIPT_SIGNAL_RE.search(content) and not _plain_words(content)) and (
+                not _NUMBER_THEN_RELATION_RE.match(content)):
+            return False  # "$20 118\times $": an amount first ("$ 1<p<2$" is no amount: a relation follows it)
     if content[-1] == "\\":
         return False
     if "\\" in content:
