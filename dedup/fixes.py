@@ -566,7 +566,7 @@ def fix_latex_quotes(text: str) -> str:
 _DISPLAY_MATH_RE = re.compile(r"\\\((.{1,400}?)\\\)|\\\[(.{1,400}?)\\\]|\$\$(?<!\\\$\$)([^$]{1,400}?)\$\$", re.S)
 #: A ``$$`` left after the displays, glued to what is on both sides: one pair's end and the next pair's start.
 _ADJACENT_MATH_RE = re.compile(r"(?<=[^\s$\\])\$\$(?=[^\s$])")
-_ADJACENT_MARK = "\x00"  # held between the two dollars while the pairs are found (controls are gone by then)
+_ADJACENT_MARK = "\x00"  # held between the two dollars while the pairs are found (the controls rule removes any NUL)
 #: A ``$…$`` pair: a line break inside is a space to TeX (abstracts are often wrapped at 80 columns), a blank line
 #: ends the paragraph and no pair spans one (:data:`_BLANK_LINE_RE`).
 _INLINE_MATH_RE = re.compile(r"\$(?<![\\$]\$)([^$]{1,300}?)\$(?!\$)(\d?)")
@@ -739,7 +739,8 @@ def fix_math(text: str) -> str:
     elif "[" in text:
         text = _STRIPPED_DISPLAY_RE.sub(_stripped_display, text)
     if "$" in text:
-        if "$$" in text:  # $\gamma_t$$\unicode{x2013}$curves: a pair closes where the next opens (as TeX reads it)
+        if "$$" in text and _ADJACENT_MARK not in text:  # $\gamma_t$$\unicode{x2013}$curves: a pair closes where
+            # the next opens (as TeX reads it)
             text = _ADJACENT_MATH_RE.sub("$" + _ADJACENT_MARK + "$", text)
             text = _inline_math(text).replace(_ADJACENT_MARK, "")
         else:
