@@ -1381,7 +1381,7 @@ def fix_symbols(text: str) -> str:
 # ``\~n`` shows ``Ni~no``: before a letter or bracket a tilde is a tie, except between two lone letters and before
 # ``n`` inside a word; before a number only after a period (``Eq.~2``) or a lowercase word (``genus~1``), and not
 # before a decimal number.
-_TIE_RE = re.compile(r"~(?<=[\w.,;:)\]}]~)(?:(?=[A-Za-z(\[{])(?<![^A-Za-z][A-Za-z]~)(?<!^[A-Za-z]~)|(?=[0-9]))")
+_TIE_RE = re.compile(r"~(?<=[\w.,;:)\]}]~)(?:(?=[^\W\d_]|[(\[{])(?<![\W\d_][^\W\d_]~)(?<!^[^\W\d_]~)|(?=[0-9]))")
 _LONE_LETTER_TIE_RE = re.compile(r"(?<![A-Za-z])[A-Za-z]~(?=[a-z]{2})")  # a~posteriori: an article, then a word
 _WORD_BEFORE_TIE_RE = re.compile(r"(?:[^A-Za-z]|^)([A-Za-z]+)\.?\Z")
 
