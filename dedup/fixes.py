@@ -1135,7 +1135,7 @@ def fix_stripped_commands(text: str) -> str:
                 not _render_command(name).isascii()):
             continue  # max{a_i}, subset{z: Re(z)<0}: braces after an operator of sets, or after a symbol and listing
             # elements, are a set's
-        if match.group(1) in MATH_ARGUMENT_COMMANDS or match.group(1).startswith("math"):
+        if name in MATH_ARGUMENT_COMMANDS or name.startswith("math"):
             # mathcal{C_Phi}: the arguments are math, restored with the command (a brace that opens them is no set)
             whole = restore_math(match.group(1) + span[len(head):])
             span = whole if whole.startswith(head) else head + restore_math(span[len(head):])
@@ -1321,7 +1321,6 @@ def _sub_matches(text: str, matches: Iterable[re.Match[str]], repl: Callable[[re
 #: ``gg`` and ``le`` need atoms around them (`_BETWEEN_ATOMS_RE`).
 _UNMISTAKABLE_OPERATORS = frozenset({"neq", "geq", "leq", "simeq", "propto", "otimes", "oplus"})
 _SPACED_UNMISTAKABLE_RE = re.compile(rf"(?<=[^\s.]) ({_alternation(_UNMISTAKABLE_OPERATORS)}) (?=[^\s.,;:])")
-_WORD_BEFORE_RE = re.compile(r"[A-Za-z]*\Z")
 _WORD_AFTER_RE = re.compile(r"[A-Za-z]*")
 
 
@@ -1329,7 +1328,8 @@ def _spaced_unmistakable(match: re.Match[str]) -> str:
     """The operator rendered, unless a lowercase word of three letters or more stands on either side: ``the leq
     operator`` names it."""
     text = match.string
-    before = _WORD_BEFORE_RE.search(text, max(0, match.start() - 40), match.start()).group()  # type: ignore[union-attr]
+    word = _LAST_WORD_RE.search(text, max(0, match.start() - 40), match.start())
+    before = word.group(1) if word is not None else ""
     after = _WORD_AFTER_RE.match(text, match.end()).group()  # type: ignore[union-attr]
     if any(len(word) >= 3 and word.islower() for word in (before, after)):
         return match.group()
@@ -1365,11 +1365,7 @@ def fix_symbols(text: str) -> str:
     if _operator_before_number(text) or _spaced_operator_before_number(text):  # what _BEFORE_NUMBER_RE needs
         text = _BEFORE_NUMBER_RE.sub(lambda m: _render_command(m.group(1) or m.group(2)), text)
         if "pm" in text and (found := _stripped_pm(text)):
-            pieces, done = [], 0
-            for at in found:
-                pieces += [text[done:at], _render_command("pm")]
-                done = at + 2
-            text = "".join(pieces) + text[done:]
+            text = _sub_matches(text, found, lambda m: _render_command("pm"))
     if _greek_before_circ_or_cdot(text):
         text = _GLUED_AFTER_GREEK_RE.sub(lambda m: m.group(1) + _render_command(m.group(2)), text)
     return text
@@ -1383,21 +1379,19 @@ def fix_symbols(text: str) -> str:
 # before a decimal number.
 _TIE_RE = re.compile(r"~(?<=[\w.,;:)\]}]~)(?:(?=[^\W\d_]|[(\[{])(?<![\W\d_][^\W\d_]~)(?<!^[^\W\d_]~)|(?=[0-9]))")
 _LONE_LETTER_TIE_RE = re.compile(r"(?<![A-Za-z])[A-Za-z]~(?=[a-z]{2})")  # a~posteriori: an article, then a word
-_WORD_BEFORE_TIE_RE = re.compile(r"(?:[^A-Za-z]|^)([A-Za-z]+)\.?\Z")
+#: The word that ends where a search with that end position stops (a period after it allowed: ``Eq.``).
+_LAST_WORD_RE = re.compile(r"(?:[^A-Za-z]|^)([A-Za-z]+)\.?\Z")
 
 
 def _is_tie(match: re.Match[str]) -> bool:
     text, at = match.string, match.start()
     after = text[at + 1:at + 3]
     if after[0].isdigit():
-        if text[at - 1] != "." and not ((word := _WORD_BEFORE_TIE_RE.search(text, max(0, at - 30), at)) and (
+        if text[at - 1] != "." and not ((word := _LAST_WORD_RE.search(text, max(0, at - 30), at)) and (
                 len(word.group(1)) >= 2 and word.group(1).islower())):
             return False  # kT~0.2, Gamma~74, (F435W-F814W)~0.5, 0.5~1.0: "about" or a range
-        return _DECIMAL_AFTER_TIE_RE.match(text, at + 1) is None
+        return _DECIMAL_AFTER_RE.match(text, at + 1) is None
     return not (after[0] == "n" and after[1:].isalpha() and after[1:].islower() and text[at - 1].isalpha())
-
-
-_DECIMAL_AFTER_TIE_RE = re.compile(r"[0-9]+\.[0-9]")
 
 
 def _ties_trigger(text: str) -> bool:
@@ -1712,10 +1706,10 @@ def _after_set_operator(match: re.Match[str]) -> bool:
     text, at = match.string, match.start()
     while at and text[at - 1] == " ":
         at -= 1
-    word = _WORD_BEFORE_TIE_RE.search(text, max(0, at - 12), at)
+    word = _LAST_WORD_RE.search(text, max(0, at - 12), at)
     if word is not None and word.group(1) in SET_OPERATORS:
         return True
-    before = text[:at].rstrip(" ")[-1:]
+    before = text[at - 1:at]
     return before == "=" or before != "" and not before.isascii() and unicodedata.category(before) == "Sm"
 
 
@@ -1743,14 +1737,14 @@ _DECIMAL_BEFORE_RE = re.compile(r"[0-9]\.[0-9]+\Z")
 _DECIMAL_AFTER_RE = re.compile(r" ?[0-9]+\.[0-9]")
 
 
-def _stripped_pm(text: str) -> list[int]:
-    r"""Where a stripped ``\pm`` between numbers starts (see ``_PM_NUMBER_RE``)."""
+def _stripped_pm(text: str) -> list[re.Match[str]]:
+    r"""The stripped ``\pm`` between numbers in `text` (see ``_PM_NUMBER_RE``)."""
     found = []
     for match in _PM_NUMBER_RE.finditer(text):
         at = match.start()
         if text[at - 1] == "=" or _DECIMAL_BEFORE_RE.search(text, max(0, at - 20), at) or (
                 _DECIMAL_AFTER_RE.match(text, at + 2)):
-            found.append(at)
+            found.append(match)
     return found
 
 

@@ -179,10 +179,13 @@ def _renderer() -> Any:
         # Letters and digits take the math alphabet where it has them (𝒪, ℝ, 𝔤, 𝔰𝔩, 𝟙), a run of them when it is
         # all one case (NP, sl); anything else (a Greek letter, a word such as Loss, lowercase \mathcal) stays.
         table = ALPHABETS[macroname]
-        content = l2tobj.node_arg_to_text(node, 0)
-        return _ALNUM_RUN_RE.sub(lambda m: "".join(table[c] for c in m.group()) if all(
-            c in table for c in m.group()) and not (m.group().isalpha() and not m.group().isupper() and not (
-                m.group().islower())) else m.group(), content)
+
+        def styled(match: re.Match[str]) -> str:
+            run = match.group()
+            one_case = not run.isalpha() or run.isupper() or run.islower()
+            return "".join(table[c] for c in run) if one_case and all(c in table for c in run) else run
+
+        return _ALNUM_RUN_RE.sub(styled, l2tobj.node_arg_to_text(node, 0))
 
     overrides = [MacroTextSpec(name, simplify_repl=alphabet) for name in ALPHABETS]
     overrides += [
