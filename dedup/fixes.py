@@ -622,8 +622,15 @@ def _stripped_display(match: re.Match[str]) -> str:
 
 
 def _plain_words(content: str) -> list[str]:
-    """Words of three letters or more that are no command name, glued or not: prose."""
-    return [w for w in _WORD_RE.findall(content) if w not in command_names() and restore_math(w) == w]
+    """Words of three letters or more that are no command name, glued or not: prose. A word before a brace is
+    asked with an (empty) argument: ``tomathcal{A}`` is ``\\to\\mathcal{A}``."""
+    words = []
+    for match in _WORD_RE.finditer(content):
+        word = match.group()
+        asked = word + "{}" if content[match.end():match.end() + 1] == "{" else word
+        if word not in command_names() and restore_math(asked) == asked:
+            words.append(word)
+    return words
 
 
 @functools.lru_cache(maxsize=65536)  # per span, as render: copies of one paper hold the same spans
@@ -883,8 +890,14 @@ def _span_end(text: str, start: int, head: str) -> int:
         return end + 2  # Fran\c cois, \hat x: the argument without braces
     if head[1:] in ONE_ARGUMENT_COMMANDS and text[end:end + 1].isalpha() and not text[end:end + 1].isascii():
         return end + 1  # \tildeΛ: a control word ends at its last ASCII letter, the argument follows
-    if head == "\\not" and end < len(text) and text[end] in "=<>":
-        return end + 1
+    if head == "\\not":  # \not = 2: TeX skips the spaces after a control word, so the relation may follow one
+        skip = end
+        while skip < len(text) and text[skip] == " ":
+            skip += 1
+        if skip < len(text) and text[skip] in "=<>":
+            return skip + 1
+        if skip > end and (relation := _TOKEN_RE.match(text, skip)) is not None and relation.group()[0] == "\\":
+            return relation.end()  # \not \in
     wanted = ARGUMENT_COUNTS.get(head[1:], 0)
     taken = 0
     while end < len(text):
@@ -1000,6 +1013,8 @@ def _braced_accent_at(text: str, brace: int) -> bool:
     it or after its group (a caret needs both, and two letters after: ``x^{i}`` is a script)."""
     before = text[brace - 2:brace - 1] if brace >= 2 else ""
     after = text[brace + 3:brace + 5]
+    if before == "{" and after[:1] == "}":  # Fran{c{c}}ois, {v{S}}koda: {\c{c}}, the accent in a group of its own
+        return text[brace - 3:brace - 2].isalpha() or text[brace + 4:brace + 5].isalpha()
     if before.isalpha() and text[brace - 1].isalpha():
         start = brace - 1
         while start and text[start - 1] in _ASCII_LETTERS:
@@ -1105,9 +1120,10 @@ def fix_stripped_commands(text: str) -> str:
     """
     if not _stripped_commands_trigger(text):
         return text
-    if "\\" not in text and ('"' in text or _has_accent_quote(text)) and _STRIPPED_ACCENT_RE.search(text):
+    stripped = "\\" not in text  # a stripped copy (the glued accents below give some backslashes back)
+    if stripped and ('"' in text or _has_accent_quote(text)) and _STRIPPED_ACCENT_RE.search(text):
         text = _STRIPPED_ACCENT_RE.sub(_accent, text)
-    if "{" in text and "\\" not in text and (accents := _braced_accents(text)):
+    if "{" in text and stripped and (accents := _braced_accents(text)):
         pieces, done = [], 0
         for m in accents:  # the accent character before the match goes too: v{s} -> \v{s} -> š
             pieces += [text[done:m.start() - 1], render("\\" + text[m.start() - 1] + m.group())]
@@ -1730,9 +1746,10 @@ _GE_NUMBER_RE = re.compile(r"geq?[0-9]")  # literal prefixes: a fast scan, unlik
 _LE_NUMBER_RE = re.compile(r"leq?[0-9]")
 
 
-#: ``\pm`` stripped between two numbers one of which has decimals (``0.75pm 0.07``; ``3pm 4`` may be a time), or
-#: after ``=`` (``M_F=pm 1``). The literal first: a fast scan.
-_PM_NUMBER_RE = re.compile(r"pm(?<=(?:[0-9]|=)pm)(?= ?[0-9])")
+#: ``\pm`` stripped between two numbers one of which has decimals (``0.75pm 0.07``; ``3pm 4`` may be a time), between
+#: a script group and a decimal (``^{+0.3}_{-1.6}pm 0.8``), or after ``=`` (``M_F=pm 1``). The literal first: a fast
+#: scan.
+_PM_NUMBER_RE = re.compile(r"pm(?<=(?:[0-9}]|=)pm)(?= ?[0-9])")
 _DECIMAL_BEFORE_RE = re.compile(r"[0-9]\.[0-9]+\Z")
 _DECIMAL_AFTER_RE = re.compile(r" ?[0-9]+\.[0-9]")
 

@@ -310,6 +310,7 @@ _ALNUM_RUN_RE = re.compile(r"[A-Za-z0-9]+")
 NULL_DELIMITER_RE = re.compile(r"\\(?:left|right|middle|[Bb]igg?[lrm]?) *\.")
 _BARE_PERCENT_RE = re.compile(r"(?<!\\)((?:\\\\)*)%")
 _GLUED_NON_ASCII_RE = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
+_NOT_COMMAND_RE = re.compile(r"(\\not *\\[A-Za-z]+)(?= )")
 _NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
 
 
@@ -328,6 +329,8 @@ def render(latex: str) -> str:
     escaped = _BARE_PERCENT_RE.sub(r"\1\\%", latex)
     if "." in escaped:  # \right. is the empty delimiter: nothing to print (the parser would print the period)
         escaped = NULL_DELIMITER_RE.sub("", escaped)
+    if "\\not" in escaped:  # \not\in b: the parser takes \in as the argument of \not and drops the space after it
+        escaped = _NOT_COMMAND_RE.sub(r"\1{}", escaped)
     if not escaped.isascii():  # \geqψ, \barΩ: a control word is ASCII letters; the parser would take ψ into it
         escaped = _GLUED_NON_ASCII_RE.sub(
             lambda m: m.group() + (" " if takes_arguments(m.group()[1:]) else "{}"), escaped)
@@ -576,8 +579,21 @@ def restore_math(content: str) -> str:
                 p in RESTORED_IN_SCRIPTS for p in parts)) else run
         return _restore_run(run, names, after, content[match.end():match.end() + 12])
 
-    restored = _LETTER_RUN_RE.sub(fix, content)
+    def fix_with_argument(match: re.Match[str]) -> str:
+        restored = fix(match)
+        last = _LAST_COMMAND_RE.search(restored) if restored != match.group() else None
+        if last is not None and takes_arguments(last.group(1)) and not _ARGUMENT_START_RE.match(
+                content, match.end()):
+            return match.group()  # Ghat, x hat: a command that takes an argument, with none after it, is no command
+        return restored
+
+    restored = _LETTER_RUN_RE.sub(fix_with_argument, content)
     return _set_braces(restored) if "{" in restored or "}" in restored else restored
+
+
+_LAST_COMMAND_RE = re.compile(r"\\([A-Za-z]+)\Z")
+#: What an argument can start with (after spaces): a group, an optional argument, a command, a letter or digit.
+_ARGUMENT_START_RE = re.compile(r" *(?:[{\[\\]|[^\W_])")
 
 
 #: A stripped ``\\,`` or ``\\;``: the second mark of ``,,``/``,;`` (``s,\\, t``), or a comma between a closed term and
@@ -598,7 +614,8 @@ _DELIMITER_NAMES = frozenset({"langle", "rangle", "lvert", "rvert", "lVert", "rV
 SET_OPERATORS = frozenset({"max", "min", "sup", "inf", "argmax", "argmin", "limsup", "liminf", "gcd", "lcm", "card"})
 #: Relations and operations of sets: a brace after one opens a set (``cup{0}``, ``setminus{1}``, ``times{0}``).
 _SET_RELATIONS = frozenset({"in", "notin", "ni", "cup", "cap", "setminus", "subset", "subseteq", "supset", "supseteq",
-                            "subsetneq", "times", "bigcup", "bigcap", "sqcup", "uplus", "to", "mapsto"})
+                            "subsetneq", "times", "bigcup", "bigcap", "sqcup", "uplus", "to", "mapsto",
+                            "rightarrow", "longrightarrow", "longmapsto"})
 _DELIMITER_COMMANDS = frozenset({"left", "right", "middle", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl",
                                  "Bigr", "biggl", "biggr", "Biggl", "Biggr", "bigm", "Bigm"})
 _COMMAND_BEFORE_RE = re.compile(r"\\([A-Za-z]+) *\Z")
