@@ -238,12 +238,23 @@ def surname_keys(name: str) -> tuple[str, ...]:
     (('li',), ('li',), ('mischitelli',), ('li', 'tianyu'))
     >>> surname_keys("Müller, J."), surname_keys("von Pawel, J."), surname_keys("Van der Berg, A.")
     (('muller',), ('pawel',), ('berg',))
+
+    A compound surname that an export split at its space (``López Rubio, M.`` filed as ``Lopez, Rubio M.``;
+    ``Le Quintrec, M.`` as ``Le, Quintrec M.``) leaves a word before the initials: it is read as a surname too.
+
+    >>> surname_keys("Lopez, Rubio M."), surname_keys("Le, Quintrec M."), surname_keys("Shepherd, Amy B.")
+    (('lopez', 'rubio'), ('le', 'quintrec'), ('shepherd', 'amy'))
     """
     if "," in name:
-        words = name.split(",", 1)[0].split()
+        before, after = name.split(",", 1)
+        words = before.split()
         while len(words) > 1 and _fold(words[0]) in PARTICLES:  # "von Pawel, J." is filed under P too
             words = words[1:]
         k = _fold(" ".join(words))
+        rest = after.split()
+        if k and len(rest) >= 2 and not _is_initials(rest[0]) and all(map(_is_initials, rest[1:])) and (
+                len(second := _fold(rest[0])) >= 2 and second != k):
+            return k, second
         return (k,) if k else ()
     words = [w for w in name.split() if _fold(w)]
     if not words:
@@ -269,14 +280,49 @@ def first_author_keys(names: Sequence[str]) -> tuple[str, ...]:
 _MONTH_RE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
 
 
+def given_initials(name: str) -> str:
+    """The initials of a name's given names, folded, where the name shows which words are given names (after a
+    comma, or initials before or after a surname); ``""`` otherwise.
+
+    >>> given_initials("Tong, H"), given_initials("Wu, Ching-yi"), given_initials("Xi, L F"), given_initials("T Li")
+    ('h', 'c', 'fl', 't')
+    >>> given_initials("Mischitelli M."), given_initials("Tianyu Li")
+    ('m', '')
+    """
+    if "," in name:
+        words = name.split(",", 1)[1].split()
+    else:
+        words = name.split()
+        initials = [_is_initials(w) for w in words]
+        if len(words) > 1 and all(initials[:-1]) and not initials[-1]:
+            words = words[:-1]
+        elif len(words) > 1 and not initials[0] and all(initials[1:]):
+            words = words[1:]
+        else:
+            return ""
+    letters = set()
+    for word in words:
+        folded = _fold(word)
+        if folded:
+            letters.update(folded if _is_initials(word) else folded[0])
+    return "".join(sorted(letters))
+
+
 def author_key(names: Sequence[str], first: int = 3) -> str:
     """The surname keys of the first authors, as one string: ``|`` between authors, spaces between the
-    readings of one name (``"li tianyu|lin"``); ``""`` when no names are known.
+    readings of one name (``"li tianyu|lin"``), then ``/`` and the given names' initials when the name shows
+    them; ``""`` when no names are known.
 
     >>> author_key(["Tianyu Li", "Lin, Bo"])
-    'li tianyu|lin'
+    'li tianyu|lin/b'
     """
-    return "|".join(" ".join(surname_keys(n)) or "?" for n in names[:first]) if names else ""
+    if not names:
+        return ""
+    keys = []
+    for name in names[:first]:
+        initials = given_initials(name)
+        keys.append((" ".join(surname_keys(name)) or "?") + ("/" + initials if initials else ""))
+    return "|".join(keys)
 
 
 def _close(x: str, y: str) -> bool:
@@ -295,13 +341,29 @@ def authors_compare(a: str, b: str) -> int:
     (1, 0)
     >>> authors_compare("saltman|gaudette", "belhomme|peynet")
     -1
+
+    A first author whose family and given names swapped places (``Tong, H`` and ``Hua, T``; ``Wu, Ching-yi`` and
+    ``Ching-yi, Wu``: exports disagree on the order of East Asian names) is no conflict: each surname starts
+    with one of the other's initials.
+
+    >>> authors_compare("tong/h|shen/r", "hua/t|rong/s"), authors_compare("wu/c", "chingyi/w")
+    (0, 0)
     """
-    pa, pb = [set(x.split()) for x in a.split("|")], [set(x.split()) for x in b.split("|")]
+    (pa, ia), (pb, ib) = _author_readings(a), _author_readings(b)
     if pa[0] & pb[0]:
         return 1
     near_a = any(_close(x, y) for x in pa[0] for other in pb for y in other)
     near_b = any(_close(x, y) for x in pb[0] for other in pa for y in other)
-    return 0 if near_a or near_b else -1
+    swapped = any(x[:1] in ib for x in pa[0]) and any(y[:1] in ia for y in pb[0])
+    return 0 if near_a or near_b or swapped else -1
+
+
+def _author_readings(key: str) -> tuple[list[set[str]], str]:
+    """An :func:`author_key` read back: each author's surname readings, and the first author's initials."""
+    authors = key.split("|")
+    readings = [set(author.split("/", 1)[0].split()) for author in authors]
+    first = authors[0].split("/", 1)
+    return readings, first[1] if len(first) > 1 else ""
 
 
 def page_start(pages: str | None) -> str | None:

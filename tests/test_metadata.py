@@ -8,12 +8,22 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dedup.abstracts import abstract_kind, clean_abstract
 from dedup.features import is_generic_title, title_key
-from dedup.metadata import authors_compare, normalize_arxiv, normalize_doi, page_start, venues_compare, year_of
+from dedup.metadata import (
+    author_key,
+    author_names,
+    authors_compare,
+    normalize_arxiv,
+    normalize_doi,
+    page_start,
+    venues_compare,
+    year_of,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 suffix = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._;()/", min_size=1,
@@ -59,6 +69,24 @@ def test_pages_venues_authors() -> None:
     assert venues_compare("pediatric transplantation", "pediatric nephrology") == -1
     assert authors_compare("haller|milford", "haller|milford") == 1
     assert authors_compare("smith|doe", "garcia|chen") == -1
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    # one first author, filed differently by two exports: no conflict (compound surname split at its space,
+    # family and given names swapped)
+    ("Rubio, M. L. and Morado, M.", "Lopez, Rubio M. and Morado, M.", 1),
+    ("Quintrec, M. and Zuber, J.", "Le, Quintrec M. and Zuber, J.", 1),
+    ("Tong, H and Shen, R and Wang, Z", "Hua, T and Rong, S and Wang, Z", 0),
+    ("Wu, Ching-yi and Yang, Chieh-ling", "Ching-yi, Wu and Chieh-ling, Yang", 0),
+    ("Xi, L F and Kiviat, N B", "Long, F X and Kiviat, N B", 0),
+    # two people: still a conflict
+    ("Smith, J. and Doe, A.", "Garcia, M. and Chen, L.", -1),
+    ("Tong, H and Shen, R", "Hua, K and Rong, S", -1),
+    ("Shepherd, Amy B.", "Yildiz, B.", -1),
+])
+def test_first_authors_as_exports_file_them(a: str, b: str, expected: int) -> None:
+    key_a, key_b = author_key(author_names(a)[1]), author_key(author_names(b)[1])
+    assert authors_compare(key_a, key_b) == authors_compare(key_b, key_a) == expected
 
 
 def test_abstract_kinds_and_cleaning() -> None:
