@@ -300,7 +300,7 @@ def given_initials(name: str) -> str:
             words = words[1:]
         else:
             return ""
-    letters = set()
+    letters: set[str] = set()
     for word in words:
         folded = _fold(word)
         if folded:
