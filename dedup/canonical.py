@@ -48,8 +48,11 @@ _MASK_BY_NEED: dict[str | Callable[[str], bool], int] = {}
 _MASK_BY_CHARSET: dict[frozenset[str], int] = {}
 _ALWAYS = 0
 _ANY_NON_ASCII = 0
+_LATE = 0  # rules whose tests are their trigger: asked by the screen only while the text looks clean
 for _index, _rule in enumerate(RULES):
     _bit = 1 << _index
+    if _rule.late:
+        _LATE |= _bit
     if not _rule.needs:
         _ALWAYS |= _bit
     for _need in _rule.needs:
@@ -76,13 +79,15 @@ _BY_TEST: tuple[tuple[Callable[[str], bool], int], ...] = tuple(
 _MASK_BY_BYTE: tuple[int, ...] = tuple(_MASK_BY_CHAR.get(chr(code), 0) for code in range(0x80))
 _NON_ASCII_BYTES = bytes(range(0x80, 0x100))
 _BY_CHARSET = tuple(_MASK_BY_CHARSET.items())
-_RULES_BY_MASK: dict[int, tuple[Rule, ...]] = {}
+_BACKSLASH, _DOLLAR = ord("\\"), ord("$")
+_RULES_BY_MASK: dict[int, tuple[tuple[int, Rule], ...]] = {}
 
 
-def _candidates(text: str) -> int:
-    """The rules that may fire on `text` (a bit per rule of :data:`RULES`): those whose needs it meets."""
+def _candidates(text: str, skip: int = 0) -> int:
+    """The rules that may fire on `text` (a bit per rule of :data:`RULES`): those whose needs it meets. The rules
+    of `skip` are left out, and their needs not asked (rules known to leave `text` as it is)."""
     special = text.encode("utf-8", "surrogatepass").translate(None, _NOT_SPECIAL)
-    chosen = _ALWAYS
+    chosen = _ALWAYS | skip
     present: set[int] = set()  # the special ASCII characters of the text, as bytes
     if special:
         if special.isascii():
@@ -99,21 +104,26 @@ def _candidates(text: str) -> int:
     for need, mask, first in _BY_SUBSTRING:
         if mask & ~chosen and (first < 0 or first in present) and need in text:
             chosen |= mask
+    if _BACKSLASH in present or _DOLLAR in present:
+        # raw LaTeX: the math and command rules rewrite the text before a late rule's turn, so its tests asked now
+        # would be asked again; its trigger is asked in its turn instead, of the text as it is then
+        chosen |= _LATE
     for test, mask in _BY_TEST:
         if mask & ~chosen and test(text):
             chosen |= mask
-    return chosen
+    return chosen & ~skip
 
 
 def _rules_for(text: str) -> tuple[Rule, ...]:
     """The rules that may fire on `text`: those whose needs it meets, in the order they run."""
-    return _rules_of(_candidates(text))
+    return tuple(rule for _, rule in _rules_of(_candidates(text)))
 
 
-def _rules_of(mask: int) -> tuple[Rule, ...]:
+def _rules_of(mask: int) -> tuple[tuple[int, Rule], ...]:
+    """The rules of `mask`, in the order they run, each with its bit."""
     rules = _RULES_BY_MASK.get(mask)
     if rules is None:
-        rules = _RULES_BY_MASK[mask] = tuple(rule for i, rule in enumerate(RULES) if mask >> i & 1)
+        rules = _RULES_BY_MASK[mask] = tuple((1 << i, rule) for i, rule in enumerate(RULES) if mask >> i & 1)
     return rules
 
 
@@ -128,29 +138,31 @@ def needs_repair(text: str) -> bool:
     return any(rule.trigger(text) for rule in _rules_for(text))
 
 
-def _repair(text: str, first: tuple[Rule, ...] | None = None) -> tuple[str, tuple[str, ...]]:
-    """Run the rules, pass after pass, until a pass changes nothing.
+def _repair(text: str, first: int | None = None) -> tuple[str, tuple[str, ...]]:
+    """Run the rules, pass after pass, until a pass changes nothing (`first`: the candidates of the first pass,
+    when the caller has screened the text already).
 
-    Each rule checks its own trigger first. A rule is skipped when it would see exactly the text it saw
-    last time and changed nothing then: rules are deterministic, so it would change nothing again. The
-    last pass, which only confirms the fixpoint, thus runs only the rules before the last change.
+    Each rule checks its own trigger first. A rule that saw the text as it is now and left it unchanged is idle:
+    rules are deterministic, so it would change nothing again. It is skipped, and the screen of the next pass does
+    not ask its needs. The last pass, which only confirms the fixpoint, thus asks and runs only the rules before
+    the last change.
     """
     applied: set[str] = set()
-    idle_on: dict[str, str] = {}  # rule -> the text it last saw and left unchanged
+    idle = 0  # the rules (bits) that saw `text` as it is now and left it unchanged
     for _ in range(MAX_PASSES):
         before = text
-        rules = _rules_for(text) if first is None else first
+        mask = _candidates(text, idle) if first is None else first
         first = None
-        for rule in rules:
-            if idle_on.get(rule.name) is text:
+        for bit, rule in _rules_of(mask):
+            if idle & bit:
                 continue
             fixed = rule.fix(text)
             if fixed != text:
                 applied.add(rule.name)
                 text = fixed
-                idle_on.pop(rule.name, None)
+                idle = 0
             else:
-                idle_on[rule.name] = text
+                idle |= bit
         if text == before:
             break
     return text, tuple(sorted(applied))
@@ -167,7 +179,7 @@ def canonicalize_with_repairs(text: str) -> tuple[str, tuple[str, ...]]:
     mask = _candidates(text)
     if mask == 0:
         return text, ()
-    return _repair(text, _rules_of(mask))
+    return _repair(text, mask)
 
 
 def canonicalize(text: str) -> str:
@@ -189,7 +201,7 @@ def canonicalize(text: str) -> str:
     mask = _candidates(text)
     if mask == 0:
         return text
-    return _repair(text, _rules_of(mask))[0]
+    return _repair(text, mask)[0]
 
 
 #: Apostrophes and single quotes, straight, typographic, low-9, reversed and the modifier letter: all vanish

@@ -569,7 +569,7 @@ _ADJACENT_MATH_RE = re.compile(r"(?<=[^\s$\\])\$\$(?=[^\s$])")
 _ADJACENT_MARK = "\x00"  # held between the two dollars while the pairs are found (the controls rule removes any NUL)
 #: A ``$…$`` pair: a line break inside is a space to TeX (abstracts are often wrapped at 80 columns), a blank line
 #: ends the paragraph and no pair spans one (:data:`_BLANK_LINE_RE`).
-_INLINE_MATH_RE = re.compile(r"\$(?<![\\$]\$)([^$]{1,300}?)\$(?!\$)(\d?)")
+_INLINE_MATH_RE = re.compile(r"\$(?<![\\$]\$)([^$]{1,300})\$(?!\$)(\d?)")  # greedy: the content holds no $
 _BLANK_LINE_RE = re.compile(r"\n[ \t]*\n")
 # A word of three letters or more that is no command name and no script label: prose. Two of them in a
 # $…$ pair without a backslash means the dollars are prices ("$5 and then US$"), not math.
@@ -740,7 +740,9 @@ def fix_math(text: str) -> str:
     if "begin{" in text and "\\" not in text:
         text = _restore_environments(text)
     if "\\" in text or "$$" in text:
-        text = _DISPLAY_MATH_RE.sub(lambda m: _render_math(next(g for g in m.groups() if g is not None)), text)
+        if "$$" in text or "\\(" in text or "\\[" in text:  # what a display opens with (three literal scans are far
+            # cheaper than the regex's three branches tried at every position)
+            text = _DISPLAY_MATH_RE.sub(lambda m: _render_math(next(g for g in m.groups() if g is not None)), text)
         if "\\begin{" in text:
             text = _DISPLAY_ENVIRONMENT_RE.sub(lambda m: _render_math(m.group(2)), text)
     elif "[" in text:
@@ -1261,6 +1263,7 @@ _GREEK_SET = frozenset(GREEK)
 _LONGEST_GREEK = max(map(len, GREEK))
 
 
+@functools.lru_cache(maxsize=4)  # asked by the Greek and symbol rules and their triggers, of one text
 def _greek_before_circ_or_cdot(text: str) -> bool:
     """What ``_GLUED_AFTER_GREEK_RE`` and the second branch of ``_GREEK_OPERANDS_RE`` need: ``circ`` or ``cdot``
     right after a Greek name or letter (``Phicirc``), not in ``circuit`` or ``circumstances``."""
@@ -1734,12 +1737,17 @@ class Rule(NamedTuple):
     text must hold for that test to pass: one of the ``needs`` (``()``: always ask the trigger). A need is a
     substring (:data:`NON_ASCII`: any non-ASCII character), a set of non-ASCII characters (any of them), or a
     cheap test of the text of its own (asked at most once per text however many rules share it). Substring
-    tests are far cheaper than a regex: clean text, most of a corpus, is cleared by a few of them."""
+    tests are far cheaper than a regex: clean text, most of a corpus, is cleared by a few of them.
+
+    A ``late`` rule's tests are as costly as its trigger: in raw LaTeX (a backslash or a dollar), which the math and
+    command rules rewrite before its turn, the screen does not ask them; the rule's trigger is asked when its
+    turn comes, of the text as it is then."""
 
     name: str
     fix: Fixer
     trigger: Callable[[str], bool]
     needs: tuple[str | frozenset[str] | Callable[[str], bool], ...] = ()
+    late: bool = False
 
 
 _GE_NUMBER_RE = re.compile(r"geq?[0-9]")  # literal prefixes: a fast scan, unlike [gl]eq?[0-9]
@@ -1799,7 +1807,7 @@ RULES: tuple[Rule, ...] = (
     Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (_non_ascii(_LIGATURES),)),
     Rule("unicode.width", fix_width, _width_trigger, (_non_ascii(_WIDTHS),)),
     Rule("unicode.quotes", fix_quotes, _quotes_trigger, (_CURLY_QUOTES,)),
-    Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, (_numeric_debris_trigger,)),
+    Rule("html.numeric_debris", fix_numeric_debris, _numeric_debris_trigger, (_numeric_debris_trigger,), late=True),
     Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
     Rule("latex.math", fix_math, _math_trigger, ("$", "\\", "[ ", "begin{", _bracket_and_script)),
     Rule("latex.escapes", fix_escapes, _escapes_trigger, ("\\",)),
@@ -1808,7 +1816,7 @@ RULES: tuple[Rule, ...] = (
     Rule("latex.arrows", fix_arrows, _arrows_trigger, ("arrow",)),
     Rule("latex.greek", fix_greek, _greek_trigger, ("_", "^", _has_circ_or_cdot, _has_spaced_operator)),
     Rule("latex.symbols", fix_symbols, _symbols_trigger, (_has_circ_or_cdot, _has_spaced_operator,
-                                                          _operator_before_number)),
+                                                          _operator_before_number), late=True),
     Rule("links.debris", fix_link_debris, _links_trigger, ("{http",)),
     Rule("latex.commands", fix_commands, _commands_trigger, ("\\",)),
     Rule("latex.ties", fix_ties, _ties_trigger, ("~",)),
