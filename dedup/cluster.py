@@ -110,9 +110,12 @@ class EvidenceRows(Sequence[dict[str, float]]):
                 if (r := round(v, 4)) == r}
 
 
-def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features) -> tuple[np.ndarray, np.ndarray]:
+def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features,
+                       alias: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Join ``pairs[order]`` in that order unless a join puts conflicting identifiers or years far apart into
-    one component. Returns the labels and a mask of the pairs that were refused."""
+    one component. A pair of `alias` (decided same although its DOIs differ: one article under two DOIs) makes
+    its two DOIs one paper's, here and for every later join. Returns the labels and a mask of the pairs that
+    were refused."""
     from .decide import YEAR_GAP
     from .metadata import dois_compatible
 
@@ -127,8 +130,11 @@ def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features
             got = (frozenset([dois[root]]) - {""}, frozenset([int(arx[root])]) - {0}, y or 9999, y or 0)
         return got
 
+    aliases: set[frozenset[str]] = set()
+
     def doi_conflict(da: frozenset[str], db: frozenset[str]) -> bool:
-        return bool(da and db) and not any(dois_compatible(x, y) for x in da for y in db)
+        return bool(da and db) and not any(dois_compatible(x, y) or frozenset((x, y)) in aliases
+                                           for x in da for y in db)
 
     refused = np.zeros(len(pairs), dtype=bool)
     for k in order.tolist():
@@ -136,11 +142,16 @@ def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features
         ra, rb = uf.find(a), uf.find(b)
         if ra == rb:
             continue
+        pair_alias = frozenset((dois[a], dois[b])) if alias is not None and alias[k] and dois[a] and dois[b] else None
+        if pair_alias is not None:
+            aliases.add(pair_alias)  # taken back below if the join is refused
         da, xa, lo_a, hi_a = info(ra)
         db, xb, lo_b, hi_b = info(rb)
         lo, hi = min(lo_a, lo_b), max(hi_a, hi_b)
         if doi_conflict(da, db) or (xa and xb and not xa & xb) or (hi and lo != 9999 and hi - lo >= YEAR_GAP):
             refused[k] = True
+            if pair_alias is not None:
+                aliases.discard(pair_alias)
             continue
         uf.union(ra, rb)
         root = min(ra, rb)
@@ -153,7 +164,7 @@ def find_clusters(f: Features, config: Config, *, release_signatures: bool = Fal
     """Candidates, evidence, decisions and union-find over all records (see the module docstring).
     ``release_signatures``: drop ``f``'s signature matrices once the evidence is read (the caller needs them
     no more; ~0.6 KB a record less through the rest of the stage)."""
-    from .decide import RULES, SAME, UNCERTAIN, decide
+    from .decide import IDENTIFIER_ALIAS, RULE_NAMES, RULES, SAME, UNCERTAIN, decide
     from .signals import candidates, evidence
 
     n = len(f)
@@ -167,7 +178,8 @@ def find_clusters(f: Features, config: Config, *, release_signatures: bool = Fal
     same = np.flatnonzero(outcome == SAME)
     # strongest first: rule order, then score, then position (deterministic)
     order = same[np.lexsort((same, -score[same], rule[same]))]
-    labels, refused = _constrained_union(n, pairs, order, f)
+    alias = rule == RULE_NAMES.index(IDENTIFIER_ALIAS)
+    labels, refused = _constrained_union(n, pairs, order, f, alias)
     joined = np.sort(same[~refused[same]])
     names = [r.name for r in RULES]
     unc = np.flatnonzero((outcome == UNCERTAIN) | refused)

@@ -116,17 +116,21 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
     }
     t["disagree"] = t["unrelated"] & ((np.nan_to_num(ev["opening"], nan=0.0) >= SHARED_OPENING) | (j >= SHARED_PASSAGE))
     t["strong_for"] = t["abstract_match"] | (title_same & informative)
-    t["coordinates"] = (title_agree & (ev["pages"] > 0) & (ev["venue"] > 0) & (year_gap == 0)
+    t["coordinates"] = (title_agree & (ev["pages"] > 0) & (ev["venue"] > 0) & (ev["volume"] >= 0) & (year_gap == 0)
                         & (ev["first_author"] > 0))
     return t
 
+
+#: The rule that joins one article under two DOIs (the union then takes the two DOIs as one paper's).
+IDENTIFIER_ALIAS = "identifier-alias"
 
 RULES: tuple[Rule, ...] = (
     Rule("identifier", SAME, "a DOI or arXiv id in common (unless the titles are plainly different or the first "
          "pages differ: then the DOI is a collection's, a supplement of conference abstracts)",
          lambda t: t["id_same"]),
-    Rule("identifier-alias", SAME, "different DOIs, but one article by its bibliographic coordinates: the title "
-         "agrees, and the same first page, venue, year and first author (a publisher re-registered the DOI)",
+    Rule(IDENTIFIER_ALIAS, SAME, "different DOIs, but one article by its bibliographic coordinates: the title "
+         "agrees, and the same first page, venue, year and first author, and no other volume (a publisher "
+         "re-registered the DOI)",
          lambda t: t["id_conflict"] & t["coordinates"]),
     Rule("identifier-conflict+match", UNCERTAIN, "different DOIs or arXiv ids, yet strong evidence for",
          lambda t: t["id_conflict"] & t["strong_for"]),

@@ -127,3 +127,28 @@ def test_jsonl_contract_through_the_cli(tmp_path: Path) -> None:
     report = json.loads(out.with_name("corpus.report.json").read_text(encoding="utf-8"))
     (cluster,) = report["clusters"]
     assert cluster["edges"][0]["rule"] == "identifier" and cluster["edges"][0]["evidence"]["identifier"] == 1.0
+
+
+def test_one_article_under_two_dois_is_one_paper_through_the_cli(tmp_path: Path) -> None:
+    """A publisher that re-registered a DOI leaves two exports of one article with two DOIs: by its coordinates
+    (title, venue, year, first page, first author) it is one paper, and the union keeps it one. The same
+    coordinates in another volume (a journal's recurring "Editorial Introduction") are another paper."""
+    def row(doi: str, volume: str, pages: str, title: str = "Attenuation of S-T segment elevation during "
+            "repetitive coronary occlusions") -> dict:
+        return {"title": title, "authors": "Cohen M. V.Yang X. M.Downey J. M.", "year": "1997", "doi": doi,
+                "venue": "Basic Res Cardiol", "volume": volume, "pages": pages}
+
+    rows = [row("10.1007/bf00796217", "92", "426-34"), row("http://dx.doi.org/10.1007/s003950050053", "92", "426-434"),
+            row("10.1080/07421222.1999.11518252", "16", "3--4", "Editorial Introduction"),
+            row("10.1080/07421222.2000.11045643", "17", "3--4", "Editorial Introduction")]
+    dump = tmp_path / "export.jsonl"
+    dump.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "corpus.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "dedup", "run", str(dump), "-o", str(out), "--quiet"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    corpus = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert sorted(len(r["sources"]) for r in corpus) == [1, 1, 2]
+    report = json.loads(out.with_name("corpus.report.json").read_text(encoding="utf-8"))
+    (cluster,) = report["clusters"]
+    assert cluster["edges"][0]["rule"] == "identifier-alias"
