@@ -66,6 +66,7 @@ __all__ = [
     "fix_escapes",
     "fix_greek",
     "fix_html_entities",
+    "fix_html_tags",
     "fix_invisible",
     "fix_latex_quotes",
     "fix_ligatures",
@@ -138,6 +139,47 @@ def fix_html_entities(text: str) -> str:
             break
         text = fixed
     return text
+
+
+# Tags that exports and scraped pages leave in a title or an abstract. Scripts are written as the math renderer
+# writes them and go through the one script policy (``<sup>2</sup>`` → ``²``, ``<sub>2t</sub>`` → ``_{2t}``; Scopus
+# writes ``<inf>`` for a subscript); emphasis goes and its words stay; R's escape of a character it could not
+# write (``<U+2192>``) is that character. Only these tags, exactly: ``x < y > z`` and ``P<.001`` are text.
+_TAG_SCREEN_RE = re.compile(r"<(?:/?(?:su[bp]|inf|i|b|em|strong)>|U\+[0-9A-Fa-f]{4,6}>)", re.IGNORECASE)
+_SCRIPT_TAG_RE = re.compile(r"<(su[bp]|inf)>([^<>\n]{1,80})</\1>", re.IGNORECASE)
+_EMPHASIS_TAG_RE = re.compile(r"<(/?)(?:i|b|em|strong)>", re.IGNORECASE)
+_ESCAPED_CHAR_RE = re.compile(r"<U\+([0-9A-Fa-f]{4,6})>")
+
+
+def _tags_trigger(text: str) -> bool:
+    return "<" in text and _TAG_SCREEN_RE.search(text) is not None
+
+
+def _escaped_char(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group()
+
+
+def _emphasis(match: re.Match[str]) -> str:
+    """An emphasis tag goes; an opening one glued between a sentence's end and a word (``aging.<b>SIGNIFICANCE``)
+    leaves the space a block would have made."""
+    text, at, end = match.string, match.start(), match.end()
+    glued = at and text[at - 1] in ".:;!?" and text[end:end + 1].isalnum()
+    return " " if glued and not match.group(1) else ""
+
+
+def fix_html_tags(text: str) -> str:
+    """Render the inline tags of exports: scripts by the one script policy, emphasis dropped, ``<U+XXXX>`` decoded.
+
+    >>> fix_html_tags('η<sup>2</sup>=.72, 5-HT<inf>1B</inf>, <i>in vivo</i>, 677C <U+2192> T, P<.001, x < y > z')
+    'η^{2}=.72, 5-HT_{1B}, in vivo, 677C → T, P<.001, x < y > z'
+    """
+    if not _tags_trigger(text):
+        return text
+    if "<U+" in text or "<u+" in text:
+        text = _ESCAPED_CHAR_RE.sub(_escaped_char, text)
+    text = _EMPHASIS_TAG_RE.sub(_emphasis, text)
+    return _SCRIPT_TAG_RE.sub(lambda m: ("^{" if m.group(1).lower() == "sup" else "_{") + m.group(2) + "}", text)
 
 
 _NUMERIC_DEBRIS_RE = re.compile(r"(?<=[a-z])x(20[0-3][0-9a-fA-F]|2212|00[aAbB][07]);?(?=[a-z])")
@@ -1802,6 +1844,7 @@ _ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 
 RULES: tuple[Rule, ...] = (
     Rule("html.entities", fix_html_entities, _entities_trigger, ("&",)),
     Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, (_MOJIBAKE_CHARS,)),
+    Rule("html.tags", fix_html_tags, _tags_trigger, ("<",)),
     Rule("invisible", fix_invisible, _invisible_trigger, (_non_ascii(_INVISIBLE),)),
     Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, _non_ascii(_CONTROLS))),
     Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (_non_ascii(_LIGATURES),)),

@@ -21,6 +21,10 @@ GOLDEN: list[dict[str, object]] = json.loads((CASES / "canonicalize.json").read_
 RULE_CASES = [
     ("html.entities", "a &amp; b &#x2013; c &amp;amp;amp;lt;", "a & b – c <"),
     ("html.entities", "H&E and R&D; &nosuchentity;", "H&E and R&D; &nosuchentity;"),
+    ("html.tags", "η<sup>2</sup>, 5-HT<inf>1B</inf>, <i>in vivo</i>, aging.<b>SIGNIFICANCE</b>, 677C <U+2192> T",
+     "η^{2}, 5-HT_{1B}, in vivo, aging. SIGNIFICANCE, 677C → T"),
+    ("html.tags", "P<.001, x < y > z, a <sub> b, <sup>unclosed, <U+D800>, <span>kept</span>",
+     "P<.001, x < y > z, a <sub> b, <sup>unclosed, <U+D800>, <span>kept</span>"),
     ("html.numeric_debris", "componentsx2013such", "components–such"),
     ("html.numeric_debris", "0x2013 Complex2013 dataset x2013", "0x2013 Complex2013 dataset x2013"),
     ("html.numeric_debris", "thex2099word", "thex2099word"),
