@@ -114,6 +114,10 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
         "same_page": ev["pages"] > 0,
         "support": (ev["first_author"] > 0) | (year_gap == 0) | ((ev["pages"] > 0) & (ev["venue"] >= 0)),
     }
+    # one DOI, one first page, one first author and abstracts that do not disagree: one article whatever its
+    # title lost or gained in an export (a subscript, F2t-isoprostane and F-isoprostane; a Greek letter, NF-kappa B
+    # and NF-B); a collection's DOI puts its abstracts on different pages or under different authors
+    t["id_same"] |= ((ev["identifier"] > 0) & (ev["pages"] > 0) & (ev["first_author"] > 0) & ~t["unrelated"])
     t["disagree"] = t["unrelated"] & ((np.nan_to_num(ev["opening"], nan=0.0) >= SHARED_OPENING) | (j >= SHARED_PASSAGE))
     t["strong_for"] = t["abstract_match"] | (title_same & informative)
     t["coordinates"] = (title_agree & (ev["pages"] > 0) & (ev["venue"] > 0) & (ev["volume"] >= 0) & (year_gap == 0)
@@ -125,8 +129,9 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
 IDENTIFIER_ALIAS = "identifier-alias"
 
 RULES: tuple[Rule, ...] = (
-    Rule("identifier", SAME, "a DOI or arXiv id in common (unless the titles are plainly different or the first "
-         "pages differ: then the DOI is a collection's, a supplement of conference abstracts)",
+    Rule("identifier", SAME, "a DOI or arXiv id in common (unless the titles are plainly different and the first "
+         "page, the first author or the abstracts are not the same, or the first pages differ: then the DOI is a "
+         "collection's, a supplement of conference abstracts)",
          lambda t: t["id_same"]),
     Rule(IDENTIFIER_ALIAS, SAME, "different DOIs, but one article by its bibliographic coordinates: the title "
          "agrees, and the same first page, venue, year and first author, and no other volume (a publisher "
