@@ -96,6 +96,10 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
                   | (short_sentences >= FULL_SENTENCES))
     # the same volume and first page: two names of one journal (a translated or abbreviated title), not two
     same_place = (ev["volume"] > 0) & (ev["pages"] > 0)
+    # one title, one abstract, one volume, year and first author: a first page that differs is an export's typo
+    # (648-55 and 640-7), not another article
+    page_typo = (title_agree & (j >= config.threshold) & (ev["volume"] > 0) & (ev["first_author"] > 0)
+                 & (year_gap == 0) & (ev["pages"] < 0))
     t = {
         "id_same": (ev["identifier"] > 0) & (title_same | (ev["title_similarity"] >= COLLECTION_TITLE))
         & (ev["pages"] >= 0),
@@ -108,8 +112,11 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
         "contained": c >= config.containment,
         "overlap": j >= config.title_jaccard,
         "unrelated": real[a] & real[b] & (j < config.title_jaccard) & (c < config.containment) & comparable,
-        "against": (np.nan_to_num(year_gap, nan=0.0) >= YEAR_GAP) | (ev["first_author"] < 0)
-        | ((ev["venue"] < 0) & ~same_place) | (((ev["pages"] < 0) | (ev["volume"] < 0)) & (ev["venue"] >= 0)),
+        # a first author filed otherwise (names glued, split or reordered by an export) is no evidence against an
+        # article that its title, volume and first page place
+        "against": (np.nan_to_num(year_gap, nan=0.0) >= YEAR_GAP)
+        | ((ev["first_author"] < 0) & ~(same_place & title_agree)) | ((ev["venue"] < 0) & ~same_place)
+        | (((ev["pages"] < 0) | (ev["volume"] < 0)) & (ev["venue"] >= 0) & ~page_typo),
         "titles_unrelated": ~title_same & (ev["title_similarity"] < COLLECTION_TITLE),
         "same_page": ev["pages"] > 0,
         "support": (ev["first_author"] > 0) | (year_gap == 0) | ((ev["pages"] > 0) & (ev["venue"] >= 0)),
@@ -118,6 +125,8 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
     # title lost or gained in an export (a subscript, F2t-isoprostane and F-isoprostane; a Greek letter, NF-kappa B
     # and NF-B); a collection's DOI puts its abstracts on different pages or under different authors
     t["id_same"] |= ((ev["identifier"] > 0) & (ev["pages"] > 0) & (ev["first_author"] > 0) & ~t["unrelated"])
+    # one DOI, one title and one abstract: one article, whatever first page an export typed (676-84 and 678-684)
+    t["id_same"] |= (ev["identifier"] > 0) & title_agree & t["abstract_match"]
     t["disagree"] = t["unrelated"] & ((np.nan_to_num(ev["opening"], nan=0.0) >= SHARED_OPENING) | (j >= SHARED_PASSAGE))
     t["strong_for"] = t["abstract_match"] | (title_same & informative)
     t["coordinates"] = (title_agree & (ev["pages"] > 0) & (ev["venue"] > 0) & (ev["volume"] >= 0) & (year_gap == 0)
@@ -130,8 +139,8 @@ IDENTIFIER_ALIAS = "identifier-alias"
 
 RULES: tuple[Rule, ...] = (
     Rule("identifier", SAME, "a DOI or arXiv id in common (unless the titles are plainly different and the first "
-         "page, the first author or the abstracts are not the same, or the first pages differ: then the DOI is a "
-         "collection's, a supplement of conference abstracts)",
+         "page, the first author or the abstracts are not the same, or the first pages differ and the title or the "
+         "abstract too: then the DOI is a collection's, a supplement of conference abstracts)",
          lambda t: t["id_same"]),
     Rule(IDENTIFIER_ALIAS, SAME, "different DOIs, but one article by its bibliographic coordinates: the title "
          "agrees, and the same first page, venue, year and first author, and no other volume (a publisher "
