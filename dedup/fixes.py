@@ -1843,8 +1843,8 @@ _ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 
 #: every renderer; spaces and NFC last.
 RULES: tuple[Rule, ...] = (
     Rule("html.entities", fix_html_entities, _entities_trigger, ("&",)),
-    Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, (_MOJIBAKE_CHARS,)),
     Rule("html.tags", fix_html_tags, _tags_trigger, ("<",)),
+    Rule("unicode.mojibake", fix_mojibake, looks_like_mojibake, (_MOJIBAKE_CHARS,)),
     Rule("invisible", fix_invisible, _invisible_trigger, (_non_ascii(_INVISIBLE),)),
     Rule("unicode.controls", fix_control_chars, _controls_trigger, (*_ASCII_CONTROLS, _non_ascii(_CONTROLS))),
     Rule("unicode.ligatures", fix_ligatures, _ligatures_trigger, (_non_ascii(_LIGATURES),)),

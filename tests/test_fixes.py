@@ -324,3 +324,23 @@ _LONG_MOJIBAKE = st.sampled_from(["ГўВЂВ\u201ca", "ГўВЂВ™ ", "a Ã "
 def test_windowed_is_bad_is_ftfys_is_bad(text: str) -> None:
     from ftfy.badness import is_bad
     assert fixes.is_bad(text) == is_bad(text)
+
+
+_TAG_FREE = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="<>&\\$"), min_size=1,
+                    max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TAG_FREE, st.sampled_from(["i", "b", "em", "strong", "I", "EM"]))
+def test_emphasis_tags_vanish_and_their_words_stay(words: str, tag: str) -> None:
+    from dedup import canonicalize
+
+    assert canonicalize(f"see <{tag}>{words}</{tag}> here") == canonicalize(f"see {words} here")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_tags_rule_leaves_text_without_its_tags_alone(text: str) -> None:
+    assume = "<sup>" not in text.lower() and "<sub>" not in text.lower() and "<u+" not in text.lower()
+    if assume and not fixes._TAG_SCREEN_RE.search(text):
+        assert fixes.fix_html_tags(text) == text
