@@ -146,7 +146,7 @@ def fix_html_entities(text: str) -> str:
 # writes ``<inf>`` for a subscript); emphasis goes and its words stay; R's escape of a character it could not
 # write (``<U+2192>``) is that character. Only these tags, exactly: ``x < y > z`` and ``P<.001`` are text.
 _TAG_SCREEN_RE = re.compile(r"<(?:/?(?:su[bp]|inf|i|b|em|strong)>|U\+[0-9A-Fa-f]{4,6}>)", re.IGNORECASE)
-_SCRIPT_TAG_RE = re.compile(r"<(su[bp]|inf)>([^<>\n]{1,80})</\1>", re.IGNORECASE)
+_SCRIPT_TAG_RE = re.compile(r"<(su[bp]|inf)>([^<>\n]{0,80})</\1>", re.IGNORECASE)
 _EMPHASIS_TAG_RE = re.compile(r"<(/?)(?:i|b|em|strong)>", re.IGNORECASE)
 _ESCAPED_CHAR_RE = re.compile(r"<U\+([0-9A-Fa-f]{4,6})>")
 
@@ -179,7 +179,14 @@ def fix_html_tags(text: str) -> str:
     if "<U+" in text or "<u+" in text:
         text = _ESCAPED_CHAR_RE.sub(_escaped_char, text)
     text = _EMPHASIS_TAG_RE.sub(_emphasis, text)
-    return _SCRIPT_TAG_RE.sub(lambda m: ("^{" if m.group(1).lower() == "sup" else "_{") + m.group(2) + "}", text)
+    return _SCRIPT_TAG_RE.sub(_script_tag, text)
+
+
+def _script_tag(match: re.Match[str]) -> str:
+    """A script tag as the renderer writes a script; an empty one (an export that lost its character) is nothing."""
+    if not match.group(2):
+        return ""
+    return ("^{" if match.group(1).lower() == "sup" else "_{") + match.group(2) + "}"
 
 
 _NUMERIC_DEBRIS_RE = re.compile(r"(?<=[a-z])x(20[0-3][0-9a-fA-F]|2212|00[aAbB][07]);?(?=[a-z])")
@@ -1837,7 +1844,7 @@ _ASCII_CONTROLS = tuple(map(chr, [*range(0x00, 0x09), 0x0B, *range(0x0D, 0x20), 
 
 
 
-#: The rules in the order they run. Order matters: text is decoded (entities, mojibake) before LaTeX can be
+#: The rules in the order they run. Order matters: text is decoded (entities, tags, mojibake) before LaTeX can be
 #: seen; math spans are rendered before the escapes
 #: and commands outside them (``\$`` is no delimiter); stripped forms before raw commands; scripts after
 #: every renderer; spaces and NFC last.

@@ -23,6 +23,7 @@ RULE_CASES = [
     ("html.entities", "H&E and R&D; &nosuchentity;", "H&E and R&D; &nosuchentity;"),
     ("html.tags", "η<sup>2</sup>, 5-HT<inf>1B</inf>, <i>in vivo</i>, aging.<b>SIGNIFICANCE</b>, 677C <U+2192> T",
      "η^{2}, 5-HT_{1B}, in vivo, aging. SIGNIFICANCE, 677C → T"),
+    ("html.tags", "N<sup></sup>-nitro-L-arginine", "N-nitro-L-arginine"),
     ("html.tags", "P<.001, x < y > z, a <sub> b, <sup>unclosed, <U+D800>, <span>kept</span>",
      "P<.001, x < y > z, a <sub> b, <sup>unclosed, <U+D800>, <span>kept</span>"),
     ("html.numeric_debris", "componentsx2013such", "components–such"),
