@@ -293,13 +293,23 @@ def dedup_key(text: str) -> str:
     return key_of_canonical(canonicalize(text))
 
 
+_SCRIPT_GROUP_RE = re.compile(r"(?<=[_^])\{([^{}]*)\}")
+_GLUED_PARENS_RE = re.compile(r"(?<=[^\W_])\(((?=[^\W_]{0,3}[0-9])[^\W_]{1,4})\)")  # with a digit: f(x), O(n) stay
+
+
 def key_of_canonical(text: str) -> str:
     """:func:`dedup_key` of text that is already canonical (skips canonicalization: the pipeline has
     the canonical text at hand, and canonicalizing twice would double the cost).
 
     >>> key_of_canonical('118× lower') == dedup_key('118\\\\times lower')
     True
+    >>> key_of_canonical('5-HT_{1B} and F(2t)') == key_of_canonical('5-HT1B and F_{2t}') == '5ht1b and f2t'
+    True
     """
+    if "{" in text:  # a script group's braces are no word break: 5-HT_{1B} keys as 5-HT1B does
+        text = _SCRIPT_GROUP_RE.sub(r"\1", text)
+    if "(" in text:  # nor are the parentheses an export writes a subscript in: A(1) and F(2t) key as A1 and F2t
+        text = _GLUED_PARENS_RE.sub(r"\1", text)
     if text.isascii():
         if _ASCII_SYMBOL_RE.search(text):
             text = _ASCII_SYMBOL_RE.sub(r" \g<0> ", text)

@@ -454,3 +454,18 @@ def test_canonicalize_keeps_the_edges_of_a_text(lead: str, core: str, trail: str
     assert out == lead + canonicalize(core) + trail
     if (lead + trail).isascii():  # a lone no-break space is typography, even at an end (as it always was)
         assert canonicalize_field(lead + core + trail)[0] == canonicalize(core)
+
+
+@pytest.mark.parametrize("forms", [
+    ["5-HT<inf>1B</inf> receptors", "5-HT<sub>1B</sub> receptors", "$5$-HT$_{1B}$ receptors", "5-HT1B receptors",
+     "5-HT(1B) receptors", "5-HT_{1B} receptors"],
+    ["A<sub>1</sub> or A<sub>3</sub> adenosine receptors", "A1 or A3 adenosine receptors",
+     "A(1) or A(3) adenosine receptors", "$A_1$ or $A_3$ adenosine receptors"],
+])
+def test_a_script_keys_alike_however_an_export_wrote_it(forms: list[str]) -> None:
+    """HTML tags, LaTeX, glued characters or parentheses: one subscript, one key (never one display text)."""
+    assert len({dedup_key(form) for form in forms}) == 1, [dedup_key(form) for form in forms]
+
+
+def test_parentheses_that_are_no_script_stay_a_word_break() -> None:
+    assert dedup_key("O(n) time") != dedup_key("On time") and dedup_key("f(x)") == "f x"
