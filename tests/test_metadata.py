@@ -98,10 +98,21 @@ def test_abstract_kinds_and_cleaning() -> None:
     assert c.text == "Smart home IoT platforms rely on rules." and c.arxiv_id == "2601.00559" and c.cut
 
 
+def _run_dedup(tmp_path: Path, rows: list[dict]) -> tuple[list[dict], dict]:
+    """`rows` as a JSON Lines export through ``dedup run`` (the real CLI): the corpus and the report."""
+    dump = tmp_path / "export.jsonl"
+    dump.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = tmp_path / "corpus.jsonl"
+    proc = subprocess.run([sys.executable, "-m", "dedup", "run", str(dump), "-o", str(out), "--quiet"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    corpus = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    return corpus, json.loads(out.with_name("corpus.report.json").read_text(encoding="utf-8"))
+
+
 def test_jsonl_contract_through_the_cli(tmp_path: Path) -> None:
     """Title-only records are papers; names, identifiers and unknown fields reach the corpus; copies that
     agree on a DOI merge and keep what each had."""
-    dump = tmp_path / "export.jsonl"
     rows = [
         {"title": "Design Theory for Market Surveillance Systems", "authors": "Li, Xin and Sun, Sherry X.",
          "year": "2015", "doi": "https://doi.org/10.1080/07421222.2015.1063312", "venue": "J Manage Inform Syst",
@@ -110,12 +121,7 @@ def test_jsonl_contract_through_the_cli(tmp_path: Path) -> None:
          "doi": "10.1080/07421222.2015.1063312", "volume": 32, "database": "WoS"},
         {"title": "A Title-Only Record About Something Else Entirely", "year": 2019},
     ]
-    dump.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    out = tmp_path / "corpus.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "dedup", "run", str(dump), "-o", str(out), "--quiet"],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
-    corpus = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    corpus, report = _run_dedup(tmp_path, rows)
     assert len(corpus) == 2
     merged = next(r for r in corpus if len(r["sources"]) == 2)
     assert merged["doi"] == "10.1080/07421222.2015.1063312"
@@ -124,7 +130,6 @@ def test_jsonl_contract_through_the_cli(tmp_path: Path) -> None:
     assert merged["metadata"] == {"database": "WoS", "isbn": "0742-1222"}
     alone = next(r for r in corpus if len(r["sources"]) == 1)
     assert alone["abstract"] == "" and alone["text"] == alone["title"] and "no-abstract" in alone["quality"]
-    report = json.loads(out.with_name("corpus.report.json").read_text(encoding="utf-8"))
     (cluster,) = report["clusters"]
     assert cluster["edges"][0]["rule"] == "identifier" and cluster["edges"][0]["evidence"]["identifier"] == 1.0
 
@@ -141,14 +146,7 @@ def test_one_article_under_two_dois_is_one_paper_through_the_cli(tmp_path: Path)
     rows = [row("10.1007/bf00796217", "92", "426-34"), row("http://dx.doi.org/10.1007/s003950050053", "92", "426-434"),
             row("10.1080/07421222.1999.11518252", "16", "3--4", "Editorial Introduction"),
             row("10.1080/07421222.2000.11045643", "17", "3--4", "Editorial Introduction")]
-    dump = tmp_path / "export.jsonl"
-    dump.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    out = tmp_path / "corpus.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "dedup", "run", str(dump), "-o", str(out), "--quiet"],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
-    corpus = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    corpus, report = _run_dedup(tmp_path, rows)
     assert sorted(len(r["sources"]) for r in corpus) == [1, 1, 2]
-    report = json.loads(out.with_name("corpus.report.json").read_text(encoding="utf-8"))
     (cluster,) = report["clusters"]
     assert cluster["edges"][0]["rule"] == "identifier-alias"
