@@ -293,8 +293,9 @@ def dedup_key(text: str) -> str:
     return key_of_canonical(canonicalize(text))
 
 
-_SCRIPT_GROUP_RE = re.compile(r"(?<=[_^])\{([^{}]*)\}")
-_GLUED_PARENS_RE = re.compile(r"(?<=[^\W_])\(((?=[^\W_]{0,3}[0-9])[^\W_]{1,4})\)")  # with a digit: f(x), O(n) stay
+# The literal first, the look back after it: the regex engine scans for the brace or the parenthesis.
+_SCRIPT_GROUP_RE = re.compile(r"\{(?<=[_^]\{)([^{}]*)\}")
+_GLUED_PARENS_RE = re.compile(r"\((?<=[^\W_]\()((?=[^\W_]{0,3}[0-9])[^\W_]{1,4})\)")  # with a digit: f(x), O(n) stay
 
 
 def key_of_canonical(text: str) -> str:
@@ -306,10 +307,10 @@ def key_of_canonical(text: str) -> str:
     >>> key_of_canonical('5-HT_{1B} and F(2t)') == key_of_canonical('5-HT1B and F_{2t}') == '5ht1b and f2t'
     True
     """
-    if "{" in text:  # a script group's braces are no word break: 5-HT_{1B} keys as 5-HT1B does
-        text = _SCRIPT_GROUP_RE.sub(r"\1", text)
-    if "(" in text:  # nor are the parentheses an export writes a subscript in: A(1) and F(2t) key as A1 and F2t
-        text = _GLUED_PARENS_RE.sub(r"\1", text)
+    if "{" in text and _SCRIPT_GROUP_RE.search(text):  # a script group's braces are no word break: 5-HT_{1B}
+        text = _SCRIPT_GROUP_RE.sub(r"\1", text)  # keys as 5-HT1B does
+    if "(" in text and _GLUED_PARENS_RE.search(text):  # nor are the parentheses an export writes a subscript in:
+        text = _GLUED_PARENS_RE.sub(r"\1", text)  # A(1) and F(2t) key as A1 and F2t
     if text.isascii():
         if _ASCII_SYMBOL_RE.search(text):
             text = _ASCII_SYMBOL_RE.sub(r" \g<0> ", text)
