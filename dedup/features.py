@@ -51,8 +51,10 @@ letter to the editor, news, obituary, in memoriam, abstract, abstracts, poster, 
 book reviews, review, reviews, index, author index, subject index, contents, table of contents, front matter,
 back matter, acknowledgment, acknowledgments, acknowledgement, acknowledgements, reviewers, discussion,
 conclusion, conclusions, summary, untitled, note, notes, announcement, announcements, highlights,
-cover image, in this issue, call for papers, keynote, invited talk, panel discussion, tutorial, workshop
-""".replace("\n", " ").split(",") if p.strip())
+cover image, in this issue, call for papers, keynote, invited talk, panel discussion, tutorial, workshop,
+editor's comments, editors' comments, editorial introduction, editor's introduction, letter from the editor,
+from the editors, issue information
+""".replace("\n", " ").replace("'", "").split(",") if p.strip())  # as keys write them: no apostrophes
 
 _TAG_RE = re.compile(r"</?(?:inf|sup|sub|i|b|em|strong|u|scp|sc|mml:[a-z]+|math|span|font)\b[^>]*>", re.IGNORECASE)
 _GENERIC_TAIL_RE = re.compile(r"^(?:re|re:)?\s*|\s*\(?(?:vol|volume|issue|part|no)?\s*[0-9ivx]*\)?\s*$")
