@@ -129,11 +129,12 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
     t["id_same"] |= (ev["identifier"] > 0) & title_agree & t["abstract_match"]
     t["disagree"] = t["unrelated"] & ((np.nan_to_num(ev["opening"], nan=0.0) >= SHARED_OPENING) | (j >= SHARED_PASSAGE))
     t["strong_for"] = t["abstract_match"] | (title_same & informative)
-    # an article's coordinates: its title, first page and year, in one venue or volume (an abbreviation the venue
+    # an article's coordinates: its title (not a generic one: a journal whose articles all start on page 1 has an
+    # "Editorial" there in every issue), first page and year, in one venue or volume (an abbreviation the venue
     # table does not know leaves the venue unread) and none other, by one first author, or with one abstract where
     # an export reordered the authors
-    t["coordinates"] = (title_agree & (ev["pages"] > 0) & (year_gap == 0) & (ev["venue"] >= 0) & (ev["volume"] >= 0)
-                        & ((ev["venue"] > 0) | (ev["volume"] > 0)) & (ev["first_author"] >= 0)
+    t["coordinates"] = (title_agree & ~generic & (ev["pages"] > 0) & (year_gap == 0) & (ev["venue"] >= 0)
+                        & (ev["volume"] >= 0) & ((ev["venue"] > 0) | (ev["volume"] > 0)) & (ev["first_author"] >= 0)
                         & ((ev["first_author"] > 0) | t["abstract_match"]))
     return t
 
@@ -147,8 +148,8 @@ RULES: tuple[Rule, ...] = (
          "abstract too: then the DOI is a collection's, a supplement of conference abstracts)",
          lambda t: t["id_same"]),
     Rule(IDENTIFIER_ALIAS, SAME, "different DOIs, but one article by its bibliographic coordinates: the title "
-         "agrees, the same first page and year, the same venue or volume and no other, and the same first author "
-         "or abstract (a publisher re-registered the DOI)",
+         "agrees (and names no kind of item), the same first page and year, the same venue or volume and no "
+         "other, and the same first author or abstract (a publisher re-registered the DOI)",
          lambda t: t["id_conflict"] & t["coordinates"]),
     Rule("identifier-conflict+match", UNCERTAIN, "different DOIs or arXiv ids, yet strong evidence for",
          lambda t: t["id_conflict"] & t["strong_for"]),
