@@ -184,9 +184,12 @@ def fix_html_tags(text: str) -> str:
 
 def _script_tag(match: re.Match[str]) -> str:
     """A script tag as the renderer writes a script; an empty one (an export that lost its character) is nothing."""
-    if not match.group(2):
+    content = match.group(2)
+    if not content:
         return ""
-    return ("^{" if match.group(1).lower() == "sup" else "_{") + match.group(2) + "}"
+    mark = "^" if match.group(1).lower() == "sup" else "_"
+    # a letter without braces: N<sup>G</sup> is a script, and the stripped-accent rule reads ^{G} as \^{G}
+    return mark + content if len(content) == 1 and content.isalpha() else mark + "{" + content + "}"
 
 
 _NUMERIC_DEBRIS_RE = re.compile(r"(?<=[a-z])x(20[0-3][0-9a-fA-F]|2212|00[aAbB][07]);?(?=[a-z])")
