@@ -127,6 +127,10 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
     t["id_same"] |= ((ev["identifier"] > 0) & (ev["pages"] > 0) & (ev["first_author"] > 0) & ~t["unrelated"])
     # one DOI, one title and one abstract: one article, whatever first page an export typed (676-84 and 678-684)
     t["id_same"] |= (ev["identifier"] > 0) & title_agree & t["abstract_match"]
+    # one title standing whole in the other at the same volume, first page and year, with no other venue or first
+    # author: one item that an export filed with a prefix, a citation or a tag added to its title
+    t["placed_title"] = ((ev["title_contained"] > 0) & same_place & (ev["venue"] >= 0) & (year_gap == 0)
+                         & (ev["first_author"] >= 0) & ~generic)
     t["disagree"] = t["unrelated"] & ((np.nan_to_num(ev["opening"], nan=0.0) >= SHARED_OPENING) | (j >= SHARED_PASSAGE))
     t["strong_for"] = t["abstract_match"] | (title_same & informative)
     # an article's coordinates: its title (not a generic one: a journal whose articles all start on page 1 has an
@@ -158,6 +162,9 @@ RULES: tuple[Rule, ...] = (
          "pages in one venue, yet strong evidence for", lambda t: t["against"] & t["strong_for"]),
     Rule("metadata-conflict", DIFFERENT, "years far apart, different first authors, two venues, or two pages "
          "in one venue", lambda t: t["against"]),
+    Rule("placed-title", SAME, "one title standing whole in the other (an export added a prefix, a citation or a "
+         "tag: 'Erratum:', '… N Engl J Med. 2009'), at the same volume, first page and year, with no other venue or "
+         "first author", lambda t: t["placed_title"]),
     Rule("abstract, titles differ", UNCERTAIN, "abstracts that match under titles that do not, and no first "
          "page in common (a translated title, or one text filed under two papers)",
          lambda t: t["abstract_match"] & t["titles_unrelated"] & ~t["same_page"]),

@@ -184,6 +184,35 @@ def title_similarity(a: str, b: str) -> float:
     return round(ratio(a, b) / 100.0, 2)
 
 
+#: Words the shorter title needs to stand whole in the longer one as evidence (``Editorial`` stands in many).
+CONTAINED_TITLE_WORDS = 4
+
+
+def title_contained(a: str, b: str) -> float:
+    """1 when the shorter of two title keys, of four words or more, stands whole in the longer (at word
+    boundaries): an export added a prefix, a citation or a tag (``Erratum:``, ``… N Engl J Med. 2009``,
+    ``… [Erratum appears in …]``); else 0.
+
+    >>> title_contained("erratum severe deficiency of the protease", "severe deficiency of the protease")
+    1.0
+    >>> title_contained("quantum groups ii", "quantum groups"), title_contained("a b c d", "a b c d")
+    (0.0, 0.0)
+    """
+    short, long_ = sorted((a, b), key=len)
+    if short == long_ or len(short.split()) < CONTAINED_TITLE_WORDS:
+        return 0.0
+    return float(f" {short} " in f" {long_} ")
+
+
+def _contained_title_evidence(f: Features, pairs: Pairs, config: Config) -> np.ndarray:
+    keys = f.title_keys
+    return np.array([title_contained(keys[a], keys[b]) for a, b in pairs.tolist()], dtype=float)
+
+
+register(Signal("title_contained", "1 when the shorter title (four words or more) stands whole in the longer: a "
+                "prefix, a citation or a tag an export added", _contained_title_evidence))
+
+
 def _similar_title_evidence(f: Features, pairs: Pairs, config: Config) -> np.ndarray:
     keys = f.title_keys
     return np.array([title_similarity(keys[a], keys[b]) for a, b in pairs.tolist()], dtype=float)
