@@ -176,7 +176,7 @@ def fix_html_tags(text: str) -> str:
     """
     if not _tags_trigger(text):
         return text
-    if "<U+" in text or "<u+" in text:
+    if "<U+" in text:
         text = _ESCAPED_CHAR_RE.sub(_escaped_char, text)
     text = _EMPHASIS_TAG_RE.sub(_emphasis, text)
     return _SCRIPT_TAG_RE.sub(_script_tag, text)
