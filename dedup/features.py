@@ -56,6 +56,13 @@ editor's comments, editors' comments, editorial introduction, editor's introduct
 from the editors, issue information
 """.replace("\n", " ").replace("'", "").split(",") if p.strip())  # as keys write them: no apostrophes
 
+#: Names of a journal's recurring columns that a title may end with (as keys write them).
+COLUMN_ENDINGS = tuple(" " + p.strip().replace("'", "") for p in """
+editor's comments, editors' comments, editor's note, editors' note, letter from the editor, from the editor,
+from the editors, issue information, editorial introduction, editor's introduction, guest editorial,
+guest editors' introduction, in this issue
+""".replace("\n", " ").split(",") if p.strip())
+
 _TAG_RE = re.compile(r"</?(?:inf|sup|sub|i|b|em|strong|u|scp|sc|mml:[a-z]+|math|span|font)\b[^>]*>", re.IGNORECASE)
 _GENERIC_TAIL_RE = re.compile(r"^(?:re|re:)?\s*|\s*\(?(?:vol|volume|issue|part|no)?\s*[0-9ivx]*\)?\s*$")
 
@@ -100,12 +107,20 @@ def is_generic_title(key: str) -> bool:
     (True, True, True)
     >>> is_generic_title("attention is all you need")
     False
+
+    A title that ends with a column's name is the column (``Remarks from MIS Quarterly Editor - Editor's Comments``,
+    one in every issue); one word is no column's name (``Deep learning: a review`` is a paper).
+
+    >>> is_generic_title("remarks from mis quarterly editor editors comments")
+    True
+    >>> is_generic_title("deep learning a review"), is_generic_title("notes from the field in this issue of x")
+    (False, False)
     """
     k = key.strip(" .:")
     if k in GENERIC_TITLES:
         return True
     core = _GENERIC_TAIL_RE.sub("", k)
-    return core in GENERIC_TITLES
+    return core in GENERIC_TITLES or core.endswith(COLUMN_ENDINGS)
 
 
 @dataclass

@@ -61,6 +61,9 @@ def test_generic_titles() -> None:
               "Editor's Note", "Editors' comments", "Author's reply", "Issue Information"):  # keys fold apostrophes
         assert is_generic_title(title_key(t)), t
     assert not is_generic_title(title_key("An introduction to spectral graph theory"))
+    # a title that ends with a column's name is the column, in every issue; a one-word ending is no column's name
+    assert is_generic_title(title_key("Remarks from MIS Quarterly Editor - Editor's Comments"))
+    assert not is_generic_title(title_key("Deep learning: a review"))
 
 
 def test_pages_venues_authors() -> None:
