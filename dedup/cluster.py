@@ -130,11 +130,11 @@ def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features
             got = (frozenset([dois[root]]) - {""}, frozenset([int(arx[root])]) - {0}, y or 9999, y or 0)
         return got
 
-    aliases: set[frozenset[str]] = set()
+    aliases: set[frozenset[str]] = set()  # DOI pairs that joins decided identifier-alias made one paper's
 
-    def doi_conflict(da: frozenset[str], db: frozenset[str]) -> bool:
-        return bool(da and db) and not any(dois_compatible(x, y) or frozenset((x, y)) in aliases
-                                           for x in da for y in db)
+    def doi_conflict(da: frozenset[str], db: frozenset[str], alias: frozenset[str] | None) -> bool:
+        return bool(da and db) and not any(dois_compatible(x, y) or (pair := frozenset((x, y))) == alias
+                                           or pair in aliases for x in da for y in db)
 
     refused = np.zeros(len(pairs), dtype=bool)
     for k in order.tolist():
@@ -143,16 +143,15 @@ def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features
         if ra == rb:
             continue
         pair_alias = frozenset((dois[a], dois[b])) if alias is not None and alias[k] and dois[a] and dois[b] else None
-        if pair_alias is not None:
-            aliases.add(pair_alias)  # taken back below if the join is refused
         da, xa, lo_a, hi_a = info(ra)
         db, xb, lo_b, hi_b = info(rb)
         lo, hi = min(lo_a, lo_b), max(hi_a, hi_b)
-        if doi_conflict(da, db) or (xa and xb and not xa & xb) or (hi and lo != 9999 and hi - lo >= YEAR_GAP):
+        if doi_conflict(da, db, pair_alias) or (xa and xb and not xa & xb) or (
+                hi and lo != 9999 and hi - lo >= YEAR_GAP):
             refused[k] = True
-            if pair_alias is not None:
-                aliases.discard(pair_alias)
             continue
+        if pair_alias is not None:
+            aliases.add(pair_alias)
         uf.union(ra, rb)
         root = min(ra, rb)
         ids.pop(max(ra, rb), None)

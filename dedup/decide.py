@@ -96,15 +96,16 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
                   | (short_sentences >= FULL_SENTENCES))
     # the same volume and first page: two names of one journal (a translated or abbreviated title), not two
     same_place = (ev["volume"] > 0) & (ev["pages"] > 0)
+    abstract_match = j >= config.threshold
     # one title, one abstract, one volume, year and first author: a first page that differs is an export's typo
     # (648-55 and 640-7), not another article
-    page_typo = (title_agree & (j >= config.threshold) & (ev["volume"] > 0) & (ev["first_author"] > 0)
+    page_typo = (title_agree & abstract_match & (ev["volume"] > 0) & (ev["first_author"] > 0)
                  & (year_gap == 0) & (ev["pages"] < 0))
     t = {
         "id_same": (ev["identifier"] > 0) & (title_same | (ev["title_similarity"] >= COLLECTION_TITLE))
         & (ev["pages"] >= 0),
         "id_conflict": ev["identifier"] < 0,
-        "abstract_match": j >= config.threshold,
+        "abstract_match": abstract_match,
         "title_same": title_same,
         "title_agree": title_agree,
         "informative": informative,

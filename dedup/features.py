@@ -41,9 +41,21 @@ ARRAYS: dict[str, type] = {
 #: Per-record strings the signals compare pairwise (``""``: unknown).
 STRINGS = ("title_keys", "venue_keys", "page_keys", "author_keys", "dois")
 
+def _keys(names: str) -> frozenset[str]:
+    """A comma-separated list of titles as keys write them (no apostrophes)."""
+    return frozenset(p.strip() for p in names.replace("\n", " ").replace("'", "").split(",") if p.strip())
+
+
+#: Names of a journal's recurring columns: a title that is one, or ends with one, is the column.
+COLUMN_NAMES = _keys("""
+editor's comments, editors' comments, editor's note, editors' note, letter from the editor, from the editor,
+from the editors, issue information, editorial introduction, editor's introduction, guest editorial,
+guest editors' introduction, in this issue
+""")
+COLUMN_ENDINGS = tuple(sorted(" " + name for name in COLUMN_NAMES))
 #: Titles that name a kind of item, not a paper: equal titles of this kind are no evidence of one paper.
-GENERIC_TITLES = frozenset(p.strip() for p in """
-editorial, editorials, guest editorial, from the editor, editor's note, introduction, preface, foreword,
+GENERIC_TITLES = COLUMN_NAMES | _keys("""
+editorial, editorials, introduction, preface, foreword,
 erratum, errata, corrigendum, corrigenda, errata and corrigenda, correction, corrections, retraction,
 retraction notice, expression of concern, reply, author reply, authors reply, author's reply, authors' reply,
 reply to comment, response, response to comment, comment, comments, commentary, letter, letters,
@@ -51,17 +63,8 @@ letter to the editor, news, obituary, in memoriam, abstract, abstracts, poster, 
 book reviews, review, reviews, index, author index, subject index, contents, table of contents, front matter,
 back matter, acknowledgment, acknowledgments, acknowledgement, acknowledgements, reviewers, discussion,
 conclusion, conclusions, summary, untitled, note, notes, announcement, announcements, highlights,
-cover image, in this issue, call for papers, keynote, invited talk, panel discussion, tutorial, workshop,
-editor's comments, editors' comments, editorial introduction, editor's introduction, letter from the editor,
-from the editors, issue information
-""".replace("\n", " ").replace("'", "").split(",") if p.strip())  # as keys write them: no apostrophes
-
-#: Names of a journal's recurring columns that a title may end with (as keys write them).
-COLUMN_ENDINGS = tuple(" " + p.strip().replace("'", "") for p in """
-editor's comments, editors' comments, editor's note, editors' note, letter from the editor, from the editor,
-from the editors, issue information, editorial introduction, editor's introduction, guest editorial,
-guest editors' introduction, in this issue
-""".replace("\n", " ").split(",") if p.strip())
+cover image, call for papers, keynote, invited talk, panel discussion, tutorial, workshop
+""")
 
 _TAG_RE = re.compile(r"</?(?:inf|sup|sub|i|b|em|strong|u|scp|sc|mml:[a-z]+|math|span|font)\b[^>]*>", re.IGNORECASE)
 _GENERIC_TAIL_RE = re.compile(r"^(?:re|re:)?\s*|\s*\(?(?:vol|volume|issue|part|no)?\s*[0-9ivx]*\)?\s*$")

@@ -229,6 +229,17 @@ PARTICLES = frozenset(["van", "von", "de", "der", "den", "del", "della", "di", "
                        "le", "ten", "ter", "vander", "vanden", "zu", "af", "av"])
 
 
+def _initials_side(words: Sequence[str]) -> str:
+    """Where the initials of a name without a comma stand: ``"before"`` its surname (``T Li``, ``P. E.
+    Gravitt``), ``"after"`` it (``Mischitelli M.``), or ``""`` (``Tianyu Li``: no telling)."""
+    initials = [_is_initials(w) for w in words]
+    if len(words) > 1 and all(initials[:-1]) and not initials[-1]:
+        return "before"
+    if len(words) > 1 and not initials[0] and all(initials[1:]):
+        return "after"
+    return ""
+
+
 def surname_keys(name: str) -> tuple[str, ...]:
     """The folded surname(s) a name may carry: before a comma (``Li, Xin``; leading :data:`PARTICLES`
     dropped); after initials (``T Li``, ``P. E. Gravitt``); before initials (``Mischitelli M.``); else the first
@@ -259,11 +270,9 @@ def surname_keys(name: str) -> tuple[str, ...]:
     words = [w for w in name.split() if _fold(w)]
     if not words:
         return ()
-    initials = [_is_initials(w) for w in words]
-    if len(words) > 1 and all(initials[:-1]) and not initials[-1]:
-        return (_fold(words[-1]),)
-    if len(words) > 1 and not initials[0] and all(initials[1:]):
-        return (_fold(words[0]),)
+    side = _initials_side(words)
+    if side:
+        return (_fold(words[-1] if side == "before" else words[0]),)
     keys = {_fold(words[0]), _fold(words[-1])}
     return tuple(sorted(k for k in keys if k))
 
@@ -293,13 +302,10 @@ def given_initials(name: str) -> str:
         words = name.split(",", 1)[1].split()
     else:
         words = name.split()
-        initials = [_is_initials(w) for w in words]
-        if len(words) > 1 and all(initials[:-1]) and not initials[-1]:
-            words = words[:-1]
-        elif len(words) > 1 and not initials[0] and all(initials[1:]):
-            words = words[1:]
-        else:
+        side = _initials_side(words)
+        if not side:
             return ""
+        words = words[:-1] if side == "before" else words[1:]
     letters: set[str] = set()
     for word in words:
         folded = _fold(word)

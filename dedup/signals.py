@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import Config
+from .decide import MIN_TITLE_WORDS
 from .features import Features
 
 __all__ = ["SIGNALS", "Signal", "candidates", "evidence", "register"]
@@ -184,10 +185,6 @@ def title_similarity(a: str, b: str) -> float:
     return round(ratio(a, b) / 100.0, 2)
 
 
-#: Words the shorter title needs to stand whole in the longer one as evidence (``Editorial`` stands in many).
-CONTAINED_TITLE_WORDS = 4
-
-
 def title_contained(a: str, b: str) -> float:
     """1 when the shorter of two title keys, of four words or more, stands whole in the longer (at word
     boundaries): an export added a prefix, a citation or a tag (``Erratum:``, ``… N Engl J Med. 2009``,
@@ -199,7 +196,7 @@ def title_contained(a: str, b: str) -> float:
     (0.0, 0.0)
     """
     short, long_ = sorted((a, b), key=len)
-    if short == long_ or len(short.split()) < CONTAINED_TITLE_WORDS:
+    if short == long_ or len(short.split()) < MIN_TITLE_WORDS:  # Editorial stands in many titles
         return 0.0
     return float(f" {short} " in f" {long_} ")
 
