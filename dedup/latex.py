@@ -25,6 +25,7 @@ import functools
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from dedup.chardata import (
@@ -140,6 +141,42 @@ def _operand(text: str) -> str:
 _ROOT_SIGNS = {"2": "√", "3": "∛", "4": "∜"}
 
 
+def _fraction(numerator: str, denominator: str) -> str:
+    """``\\frac{a}{b+c}``: ``a/(b+c)`` (pylatexenc gives ``a/b+c``)."""
+    return f"{_operand(numerator)}/{_operand(denominator)}"
+
+
+def _root(index: str, radicand: str) -> str:
+    """``\\sqrt[index]{radicand}``: ``√(a+b)``, ``∛x``; ⁿ√x when the index has superscripts, else the index kept in
+    LaTeX notation: ``√[k+1]x``."""
+    index = index.strip()
+    sign = _ROOT_SIGNS.get(index or "2")
+    if sign is None:
+        raised = _script("^", index)
+        sign = f"√[{index}]" if raised.startswith("^") else raised + "√"
+    return sign + _operand(radicand.strip())
+
+
+def _over(content: str, mark: str) -> str:
+    """A mark over its argument (``\\overline{x}``, ``\\widetilde{μ}``): a combining mark over one character; over
+    several no combining mark fits, and the text stays."""
+    return content + mark if len(content) == 1 else content
+
+
+def _alphabet(name: str, content: str) -> str:
+    """A math alphabet (``\\mathcal``, ``\\mathbb``…): letters and digits take it where it has them (𝒪, ℝ, 𝔤, 𝔰𝔩,
+    𝟙), a run of them when it is all one case (NP, sl); anything else (a Greek letter, a word such as Loss,
+    lowercase \\mathcal) stays."""
+    table = ALPHABETS[name]
+
+    def styled(match: re.Match[str]) -> str:
+        run = match.group()
+        one_case = not run.isalpha() or run.isupper() or run.islower()
+        return "".join(table[c] for c in run) if one_case and all(c in table for c in run) else run
+
+    return _ALNUM_RUN_RE.sub(styled, content)
+
+
 @functools.cache
 def _renderer() -> Any:
     """The latex2text renderer with our overrides (built on first use: pylatexenc loads its tables lazily)."""
@@ -148,44 +185,25 @@ def _renderer() -> Any:
     from pylatexenc.macrospec import MacroSpec
 
     def frac(node: Any, l2tobj: Any) -> str:
-        num, den = (l2tobj.node_arg_to_text(node, k) for k in (len(node.nodeargd.argnlist) - 2,
-                                                                len(node.nodeargd.argnlist) - 1))
-        return f"{_operand(num)}/{_operand(den)}"
+        last = len(node.nodeargd.argnlist) - 1
+        return _fraction(l2tobj.node_arg_to_text(node, last - 1), l2tobj.node_arg_to_text(node, last))
 
     def sqrt(node: Any, l2tobj: Any) -> str:
-        index = l2tobj.node_arg_to_text(node, 0).strip()
-        radicand = l2tobj.node_arg_to_text(node, 1).strip()
-        sign = _ROOT_SIGNS.get(index or "2")
-        if sign is None:  # ⁿ√x when the index has superscripts, else the index kept in LaTeX notation: √[k+1]x
-            raised = _script("^", index)
-            sign = f"√[{index}]" if raised.startswith("^") else raised + "√"
-        return sign + _operand(radicand)
+        return _root(l2tobj.node_arg_to_text(node, 0), l2tobj.node_arg_to_text(node, 1))
 
     def nothing(node: Any) -> str:
         return ""
 
     def overline(node: Any, l2tobj: Any) -> str:
-        content = l2tobj.node_arg_to_text(node, 0)
-        return content + "\u0305" if len(content) == 1 else content
+        return _over(l2tobj.node_arg_to_text(node, 0), "\u0305")
 
     def wide_accent(mark: str) -> Any:
-        # \widetilde{μ} is μ̃ as \tilde{μ} is; over several characters no combining mark fits, the text stays
         def accent(node: Any, l2tobj: Any) -> str:
-            content = l2tobj.node_arg_to_text(node, 0)
-            return content + mark if len(content) == 1 else content
+            return _over(l2tobj.node_arg_to_text(node, 0), mark)
         return accent
 
     def alphabet(node: Any, l2tobj: Any, macroname: str) -> str:
-        # Letters and digits take the math alphabet where it has them (𝒪, ℝ, 𝔤, 𝔰𝔩, 𝟙), a run of them when it is
-        # all one case (NP, sl); anything else (a Greek letter, a word such as Loss, lowercase \mathcal) stays.
-        table = ALPHABETS[macroname]
-
-        def styled(match: re.Match[str]) -> str:
-            run = match.group()
-            one_case = not run.isalpha() or run.isupper() or run.islower()
-            return "".join(table[c] for c in run) if one_case and all(c in table for c in run) else run
-
-        return _ALNUM_RUN_RE.sub(styled, l2tobj.node_arg_to_text(node, 0))
+        return _alphabet(macroname, l2tobj.node_arg_to_text(node, 0))
 
     overrides = [MacroTextSpec(name, simplify_repl=alphabet) for name in ALPHABETS]
     overrides += [
@@ -314,6 +332,152 @@ _NOT_COMMAND_RE = re.compile(r"(\\not *\\[A-Za-z]+)(?= )")
 _NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
 
 
+# A span of symbols and simple commands: commands that take no argument (``\alpha``, ``\leq``, ``\log``), commands
+# whose arguments are plain groups right after their name (``\mathbb{R}``, ``\frac{1}{2}``, ``\mathrm{d}``), plain
+# groups (``^{-3}``) and characters, none of them special to the parser. Most math in abstracts is such a span
+# (``O(n \log n)``, ``\alpha_{s}``), and reading it with pylatexenc costs a parse per span: :func:`_render_simple`
+# reads it the way the renderer would (a property test checks it against the renderer, span by span).
+_SIMPLE_TOKEN_RE = re.compile(r"\\([A-Za-z]+)( *)|\\([^A-Za-z\s])|([^\\{}]+)")
+_BRACE_RE = re.compile(r"[{}]")
+_LETTERS_AND_DIGITS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_PARSER_SPECIALS_RE = re.compile(r"[~&`%#$\n\t\r]|''|--|[!?]`")
+_BRANCHING_COMMANDS = frozenset({"pmod", "mod", "unicode", "tag"})
+_FRACTIONS = frozenset({"frac", "dfrac", "tfrac", "nicefrac", "textfrac"})
+_OVER_MARKS = {"overline": "\u0305", "widetilde": "\u0303", "widehat": "\u0302"}
+Reading = str | tuple[int, Callable[[list[str]], str]]
+
+
+_DOTLESS = {"\N{LATIN SMALL LETTER DOTLESS I}": "i", "\N{LATIN SMALL LETTER DOTLESS J}": "j"}
+
+
+@functools.cache
+def _accent_mark(name: str) -> str | None:
+    """The combining mark the renderer sets after each character of the argument of the accent ``\\name``
+    (``\\hat{x}`` is ``x̂``), as pylatexenc draws it; ``None`` if it draws something else."""
+    renderer, walker = _renderer()
+    drawn = unicodedata.normalize("NFD", renderer.nodelist_to_text(walker(f"\\{name}{{x}}").get_latex_nodes()[0]))
+    return drawn[1:] if len(drawn) == 2 and drawn[0] == "x" and unicodedata.combining(drawn[1]) else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _command_reading(name: str) -> Reading | None:
+    """How the renderer prints ``\\name``, when no parse is needed to know: a fixed text for a command that takes
+    no argument, or (the number of its arguments, a function of their texts) for a command whose arguments are
+    all braced groups; ``None`` for any other (an optional argument, a drawing of pylatexenc's, an unknown name)."""
+    renderer, walker = _renderer()
+    spec = walker.keywords["latex_context"].get_macro_spec(name)
+    argspec = spec.args_parser.argspec if spec is not None else ""
+    if not argspec:
+        if name in ACCENT_NAMES:
+            return None
+        if name in SILENT_COMMANDS:
+            return ""
+        if name in EXTRA_COMMANDS:
+            return EXTRA_COMMANDS[name]
+    elif name in SILENT_COMMANDS or name in EXTRA_COMMANDS:
+        return None
+    if name in _BRANCHING_COMMANDS or name in BINOMIALS or name in _LABELLED:
+        return None
+    count = len(argspec)
+    if name in ALPHABETS and argspec == "{":
+        return 1, lambda args: _alphabet(name, args[0])
+    if name in _FRACTIONS and argspec == "{{":
+        return 2, lambda args: _fraction(args[0], args[1])
+    if name == "sqrt" and argspec == "[{":  # read only without its optional index (a [ would be one)
+        return 1, lambda args: _root("", args[0])
+    if name in _OVER_MARKS and argspec == "{":
+        return 1, lambda args: _over(args[0], _OVER_MARKS[name])
+    if name in ACCENT_NAMES and argspec == "{" and (mark := _accent_mark(name)) is not None:
+        return 1, lambda args: "".join(unicodedata.normalize("NFC", _DOTLESS.get(c, c) + mark) for c in args[0].strip())
+    if argspec.strip("{"):
+        return None  # an optional argument or a star
+    text_spec = renderer.latex_context.get_macro_spec(name)
+    if text_spec is None:  # a command the renderer does not know: its name, or the text of its arguments
+        return (count, "".join) if count else None
+    repl = text_spec.simplify_repl
+    if callable(repl) or repl and "%" in repl and len(repl) != 1:
+        return (1, lambda args: args[0]) if repl == "%s" and count == 1 else None
+    if repl or text_spec.discard:
+        return (count, lambda args: repl or "") if count else repl or ""
+    return (count, "".join) if count else ""
+
+
+def _group_end(latex: str, at: int) -> int:
+    """Where the group that opens at `at` closes (the index after its ``}``), or -1 if it never does."""
+    depth = 0
+    for brace in _BRACE_RE.finditer(latex, at):
+        depth += 1 if brace.group() == "{" else -1
+        if depth == 0:
+            return brace.end()
+    return -1
+
+
+def _render_simple(latex: str) -> str | None:
+    """The renderer's text for a span of symbols and simple commands (see ``_SIMPLE_TOKEN_RE``), or ``None`` for any
+    other span.
+
+    The renderer's own loop, without the parse: a space after a command that takes no argument is kept before what
+    follows it (``\\Phi \\circ``), a group or command right after ``^``/``_`` is one script, and the content of a
+    group or an argument is read the same way, on its own.
+    """
+    if _PARSER_SPECIALS_RE.search(latex):
+        return None
+    out = ""
+    space_after = None  # the spaces after the command before, if it takes no argument and prints
+    at, end = 0, len(latex)
+    while at < end:
+        if latex[at] == "{":
+            group_end = _group_end(latex, at)
+            group = _render_simple(latex[at + 1:group_end - 1]) if group_end > 0 else None
+            if group is None:
+                return None
+            piece, at, name, spaces = group, group_end, None, ""
+        else:
+            match = _SIMPLE_TOKEN_RE.match(latex, at)
+            if match is None:
+                return None  # a lone closing brace, a backslash before a non-letter
+            at = match.end()
+            name, spaces, symbol, chars = match.groups()
+            if symbol is not None:  # a control symbol (\{, \,, \|): the spaces after it are characters
+                name, spaces = symbol, ""
+            if chars is not None:  # characters: printed as they are
+                out += (space_after or "") + chars
+                space_after = None
+                continue
+            piece = ""  # the command's text, below
+        out += space_after or ""
+        space_after = None
+        if name is not None:
+            reading = _command_reading(name)
+            if reading is None:
+                return None
+            if isinstance(reading, str):
+                if not spaces and name.isalpha() and not latex[at:at + 1].isascii():
+                    return None  # \geqψ: the parser takes ψ into the name (render puts a space or {} between)
+                piece = reading
+                space_after = spaces if name not in SILENT_COMMANDS else None
+            else:
+                count, function = reading
+                arguments = []
+                for _ in range(count):  # each a group or one letter or digit (\mathbb R, \frac12), spaces before
+                    while latex[at:at + 1] == " ":
+                        at += 1
+                    if latex[at:at + 1] == "{":
+                        argument_end = _group_end(latex, at)
+                        argument = _render_simple(latex[at + 1:argument_end - 1]) if argument_end > 0 else None
+                    elif at < end and latex[at] in _LETTERS_AND_DIGITS:
+                        argument, argument_end = latex[at], at + 1
+                    else:
+                        return None
+                    if argument is None:
+                        return None
+                    arguments.append(argument)
+                    at = argument_end
+                piece = function(arguments)
+        out += _OPEN + piece + _CLOSE if out.endswith(("^", "_")) else piece
+    return out
+
+
 @functools.lru_cache(maxsize=65536)
 def render(latex: str) -> str:
     r"""Render one LaTeX span (math content or a text-mode command with its arguments) to Unicode text.
@@ -334,11 +498,14 @@ def render(latex: str) -> str:
     if not escaped.isascii():  # \geqψ, \barΩ: a control word is ASCII letters; the parser would take ψ into it
         escaped = _GLUED_NON_ASCII_RE.sub(
             lambda m: m.group() + (" " if takes_arguments(m.group()[1:]) else "{}"), escaped)
-    try:
-        nodes = walker(escaped, tolerant_parsing=True).get_latex_nodes()[0]
-        text = renderer.nodelist_to_text(nodes).replace(NO_LIGATURE, "")
-    except Exception:  # noqa: BLE001  (pylatexenc raises many kinds; unparsable LaTeX stays as it is)
-        return latex
+    text = _render_simple(escaped)
+    if text is None:
+        try:
+            nodes = walker(escaped, tolerant_parsing=True).get_latex_nodes()[0]
+            text = renderer.nodelist_to_text(nodes)
+        except Exception:  # noqa: BLE001  (pylatexenc raises many kinds; unparsable LaTeX stays as it is)
+            return latex
+    text = text.replace(NO_LIGATURE, "")
     if ",; " in text:  # a row of an array that ends with its own comma (a system of equations): no "; " after it
         text = text.replace(",; ", ", ")
     return render_scripts(text)

@@ -23,7 +23,7 @@ from dedup.canonical import (
 )
 from dedup.chardata import SILENT_COMMANDS, STRIPPED_OPERATORS
 from dedup.fixes import RULES, normalize_whitespace
-from dedup.latex import _VARIABLE_THEN_ARROW, math_names, takes_arguments
+from dedup.latex import _VARIABLE_THEN_ARROW, _render_simple, _renderer, math_names, takes_arguments
 
 ROOT = Path(__file__).parent.parent
 CASES = ROOT / "tests" / "cases"
@@ -429,6 +429,56 @@ def test_display_environments_render_as_display_math(tokens: list[str], environm
     display = canonicalize(f"we have \\[ {formula} \\] here")
     assert canonicalize(raw) == display
     assert canonicalize(raw.replace("\\", "")) == display
+
+
+# ------------------------------------------------------------------------ simple spans read without the parser
+
+#: Command names of every kind the fast reading must tell apart, drawn evenly from three lists: symbols and switches;
+#: math alphabets and commands with braced arguments (ours, pylatexenc's, unknown to the renderer); commands with an
+#: optional argument or a drawing of their own, unknown names.
+_SPAN_NAMES = st.one_of(
+    st.sampled_from([*_SYMBOL_NAMES[::7], *sorted(SILENT_COMMANDS)[::3], "ne", "prime", "not"]),
+    st.sampled_from(["frac", "dfrac", "sqrt", "overline", "widehat", "mathbb", "mathcal", "mathrm", "text", "emph",
+                     "underline", "mbox", "bm", "operatorname"]),
+    st.sampled_from(["hat", "bar", "mathbf", "pmod", "unicode", "binom", "overset", "xrightarrow", "cite",
+                     "LambdaCDM", "foo"]),
+)
+_SPAN_CHARS = list("xy2-+=()[]|/,.'*<>^_ ") + ["  ", "π", "é", "AB", "ab"]
+_CHARS = st.lists(st.sampled_from(_SPAN_CHARS), min_size=1, max_size=3).map("".join)
+
+
+def _span_tokens(group: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """A span: commands (with groups after them: their arguments, or groups of their own), groups, characters."""
+    command = st.tuples(_SPAN_NAMES, st.sampled_from(["", " ", "  "]), st.lists(group, max_size=2)).map(
+        lambda t: "\\" + t[0] + t[1] + "".join(t[2]))
+    return st.lists(st.one_of(command, group, _CHARS), min_size=1, max_size=5).map("".join)
+
+
+#: A group: characters, or a span of its own (nested to any depth).
+_GROUP = st.recursive(_CHARS | st.just(""), lambda inner: _span_tokens(inner.map(lambda t: "{" + t + "}")),
+                      max_leaves=8).map(lambda t: "{" + t + "}")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_span_tokens(_GROUP))
+def test_simple_spans_read_as_the_parser_reads_them(span: str) -> None:
+    """A span of symbol commands, commands with braced arguments, groups and characters is read without pylatexenc:
+    to the text the renderer gives after pylatexenc's parse, or not at all."""
+    fast = _render_simple(span)
+    if fast is not None:
+        renderer, walker = _renderer()
+        assert fast == renderer.nodelist_to_text(walker(span, tolerant_parsing=True).get_latex_nodes()[0])
+
+
+def test_simple_spans_are_read_without_the_parser() -> None:
+    """The common spans of abstracts take the fast reading; an optional argument, an unknown command, a drawing of
+    pylatexenc's own or a special goes to the parser."""
+    assert _render_simple(r"O(n \log n)") == "O(n log n)"
+    assert _render_simple(r"\frac{1}{2} \mathcal{O}(n)") == "1/2 𝒪(n)"
+    assert _render_simple(r"\frac{a}{\beta} {\rm d}x + \mathbb R^n + \frac12 + \hat{x} + \{x\}") == (
+        "a/β dx + ℝ^n + 1/2 + x̂ + {x}")
+    for span in (r"\sqrt[3]{x}", r"a--b", r"\geqψ", r"\LambdaCDM", r"\cite{a}", r"\overset{a}{b}", "50%", "x~y"):
+        assert _render_simple(span) is None, span
 
 
 # ------------------------------------------------------------------------------------ edges and record fields
