@@ -2,8 +2,9 @@
 
 Every candidate pair is read by every signal and decided by the rules of :mod:`dedup.decide`. Pairs decided
 *same* are joined by a union-find that refuses a join which would put two different identifiers (DOIs or
-arXiv ids) or years :data:`~dedup.decide.YEAR_GAP` apart into one paper through a chain of pairs that were
-each fine on their own; such a pair becomes *uncertain* (rule ``chain-conflict``). Joins are made strongest
+arXiv ids), years :data:`~dedup.decide.YEAR_GAP` apart, or two copies whose abstracts told them apart (rule
+``similar-title, abstracts differ``: two papers under one title) into one paper through a chain of pairs that
+were each fine on their own; such a pair becomes *uncertain* (rule ``chain-conflict``). Joins are made strongest
 rule first, so a chain never outvotes a direct identifier.
 
 Pairs decided *uncertain* are kept, with their evidence, for the report and ``dedup check``; pairs decided
@@ -110,12 +111,13 @@ class EvidenceRows(Sequence[dict[str, float]]):
                 if (r := round(v, 4)) == r}
 
 
-def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features,
-                       alias: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features, alias: np.ndarray | None = None,
+                       apart: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Join ``pairs[order]`` in that order unless a join puts conflicting identifiers or years far apart into
-    one component. A pair of `alias` (decided same although its DOIs differ: one article under two DOIs) makes
-    its two DOIs one paper's, here and for every later join. Returns the labels and a mask of the pairs that
-    were refused."""
+    one component, or the two records of a pair of `apart` (decided different by their abstracts: two papers
+    under one title) into one. A pair of `alias` (decided same although its DOIs differ: one article under two
+    DOIs) makes its two DOIs one paper's, here and for every later join. Returns the labels and a mask of the
+    pairs that were refused."""
     from .decide import YEAR_GAP
     from .metadata import dois_compatible
 
@@ -136,11 +138,25 @@ def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features
         return bool(da and db) and not any(dois_compatible(x, y) or (pair := frozenset((x, y))) == alias
                                            or pair in aliases for x in da for y in db)
 
+    # the records each component must not take in (few: only records of an `apart` pair have any)
+    kept_apart: dict[int, set[int]] = {}
+    if apart is not None:
+        for x, y in pairs[apart].tolist():
+            kept_apart.setdefault(x, set()).add(y)
+            kept_apart.setdefault(y, set()).add(x)
+
+    def parts_kept_apart(ra: int, rb: int) -> bool:
+        return any(uf.find(y) == rb for y in kept_apart.get(ra, ())) or any(
+            uf.find(y) == ra for y in kept_apart.get(rb, ()))
+
     refused = np.zeros(len(pairs), dtype=bool)
     for k in order.tolist():
         a, b = int(pairs[k, 0]), int(pairs[k, 1])
         ra, rb = uf.find(a), uf.find(b)
         if ra == rb:
+            continue
+        if kept_apart and parts_kept_apart(ra, rb):
+            refused[k] = True
             continue
         pair_alias = frozenset((dois[a], dois[b])) if alias is not None and alias[k] and dois[a] and dois[b] else None
         da, xa, lo_a, hi_a = info(ra)
@@ -156,6 +172,8 @@ def _constrained_union(n: int, pairs: np.ndarray, order: np.ndarray, f: Features
         root = min(ra, rb)
         ids.pop(max(ra, rb), None)
         ids[root] = (da | db, xa | xb, lo, hi)
+        if max(ra, rb) in kept_apart:
+            kept_apart.setdefault(root, set()).update(kept_apart.pop(max(ra, rb)))
     return uf.labels(), refused
 
 
@@ -163,7 +181,7 @@ def find_clusters(f: Features, config: Config, *, release_signatures: bool = Fal
     """Candidates, evidence, decisions and union-find over all records (see the module docstring).
     ``release_signatures``: drop ``f``'s signature matrices once the evidence is read (the caller needs them
     no more; ~0.6 KB a record less through the rest of the stage)."""
-    from .decide import IDENTIFIER_ALIAS, RULE_NAMES, RULES, SAME, UNCERTAIN, decide
+    from .decide import ABSTRACTS_DIFFER, IDENTIFIER_ALIAS, RULE_NAMES, RULES, SAME, UNCERTAIN, decide
     from .signals import candidates, evidence
 
     n = len(f)
@@ -178,7 +196,8 @@ def find_clusters(f: Features, config: Config, *, release_signatures: bool = Fal
     # strongest first: rule order, then score, then position (deterministic)
     order = same[np.lexsort((same, -score[same], rule[same]))]
     alias = rule == RULE_NAMES.index(IDENTIFIER_ALIAS)
-    labels, refused = _constrained_union(n, pairs, order, f, alias)
+    apart = rule == RULE_NAMES.index(ABSTRACTS_DIFFER)
+    labels, refused = _constrained_union(n, pairs, order, f, alias, apart)
     joined = np.sort(same[~refused[same]])
     names = [r.name for r in RULES]
     unc = np.flatnonzero((outcome == UNCERTAIN) | refused)

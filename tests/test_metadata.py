@@ -102,6 +102,34 @@ def test_abstract_kinds_and_cleaning() -> None:
     assert c.text == "Smart home IoT platforms rely on rules." and c.arxiv_id == "2601.00559" and c.cut
 
 
+@pytest.mark.parametrize("text", [
+    "🚀 Introducing PyramidalWan! Our paper presents a novel pipeline to convert pretrained video diffusion models.",
+    "Multi-Scale Local Speculative Decoding (MuLo-SD), a new framework! By combining drafting and verification we "
+    "achieve speedups of up to 1.7x. ✨ Key Innovation: local verification.",
+    "Depth Beyond Pixels 🔍️ We introduce InfiniDepth, casting monocular depth estimation as a neural implicit field.",
+])
+def test_a_post_with_emoji_is_not_an_abstract(text: str) -> None:
+    assert abstract_kind(text) == "post"
+
+
+def test_science_symbols_are_no_emoji() -> None:
+    """Astronomy's ☉ and ★, biology's ♀ and ♂, a check mark, rendered math: an abstract still."""
+    text = ("We measure a mass of 1.4 M_☉ for the companion ★ of the binary; ♀ and ♂ cohorts differ (✓ in 12 of "
+            "14 sites), with f ⊙ g ≤ 3 and an error of ±0.2. The sample holds 41 stars in total.")
+    assert abstract_kind(text) == "abstract"
+
+
+@pytest.mark.skipif(not (ROOT.parent / "shared" / "peer-data").is_dir(), reason="../shared/peer-data is not here")
+def test_no_real_abstract_reads_as_a_post() -> None:
+    """The 2,400 arXiv abstracts of the peer data (raw and canonicalized) hold no emoji: none is a post."""
+    from dedup import canonicalize
+
+    lines = (ROOT.parent / "shared" / "peer-data" / "arxiv-abstracts.jsonl").read_text(encoding="utf-8").splitlines()
+    abstracts = [json.loads(line)["abstract"] for line in lines]
+    assert len(abstracts) >= 2000
+    assert not [a for a in abstracts if "post" in (abstract_kind(a), abstract_kind(canonicalize(a)))]
+
+
 def _run_dedup(tmp_path: Path, rows: list[dict]) -> tuple[list[dict], dict]:
     """`rows` as a JSON Lines export through ``dedup run`` (the real CLI): the corpus and the report."""
     dump = tmp_path / "export.jsonl"
@@ -154,3 +182,36 @@ def test_one_article_under_two_dois_is_one_paper_through_the_cli(tmp_path: Path)
     assert sorted(len(r["sources"]) for r in corpus) == [1, 1, 2]
     (cluster,) = report["clusters"]
     assert cluster["edges"][0]["rule"] == "identifier-alias"
+
+
+def test_posts_and_bot_messages_do_not_keep_copies_apart_through_the_cli(tmp_path: Path) -> None:
+    """A listing that put a bot's message under a three-word title, or an author's post (emoji) under a long one,
+    still has the paper: each joins the copy with the real abstract, which the corpus keeps. Two real abstracts
+    under one three-word title stay two papers."""
+    abstract = ("Camera-controlled generative video re-rendering methods have achieved remarkable progress. "
+                "We introduce PlenopticDreamer, a framework that synchronizes generative hallucinations to "
+                "maintain spatio-temporal memory across views, and show consistent multi-view results.")
+    other = ("We survey plenoptic imaging hardware for microscopy, from lenslet arrays to coded apertures, and "
+             "compare the depth resolution each design reaches on standard calibration targets in the lab.")
+    post = ("🚀 Multi-Scale Local Speculative Decoding, a new framework to supercharge image generation! We achieve "
+            "speedups of up to 1.7x while maintaining high perceptual quality. ✨ The core idea: verify drafts "
+            "locally.")
+    long_abstract = ("Autoregressive models have achieved remarkable success in image synthesis, yet their "
+                     "sequential nature imposes latency. We introduce Multi-Scale Local Speculative Decoding, "
+                     "which drafts at low resolution and verifies locally, and achieve speedups of up to 1.7x "
+                     "while maintaining high perceptual quality on standard benchmarks.")
+    bot = ("This is an automated message from the Librarian Bot. I found the following papers similar to this "
+           "paper. The following papers were recommended by the Semantic Scholar API.")
+    title = "Multi-Scale Local Speculative Decoding for Image Generation"
+    rows = [{"title": "Plenoptic Video Generation", "abstract": bot, "year": 2026},
+            {"title": "Plenoptic Video Generation", "abstract": abstract, "year": 2026},
+            {"title": "Plenoptic video generation", "abstract": other, "year": 2026},
+            {"title": title, "abstract": post}, {"title": title, "abstract": long_abstract}]
+    corpus, report = _run_dedup(tmp_path, rows)
+    assert sorted(len(r["sources"]) for r in corpus) == [1, 2, 2]
+    by_abstract = {r["abstract"]: r for r in corpus}
+    assert len(by_abstract[abstract]["sources"]) == len(by_abstract[long_abstract]["sources"]) == 2
+    assert by_abstract[other]["sources"][0]["line"] == 3
+    rules = {e["rule"] for c in report["clusters"] for e in c["edges"]}
+    assert rules == {"short-title+metadata", "title"}
+
