@@ -315,5 +315,17 @@ def key_of_canonical(text: str) -> str:
         if _ASCII_SYMBOL_RE.search(text):
             text = _ASCII_SYMBOL_RE.sub(r" \g<0> ", text)
         return " ".join(text.lower().encode("ascii").translate(_ASCII_TABLE, _ASCII_DELETE).decode("ascii").split())
-    text = unicodedata.normalize("NFKC", text)
-    return " ".join(text.casefold().translate(_KEY_TABLE).split())
+    text = unicodedata.normalize("NFKC", text).casefold()
+    # the ASCII characters by the ASCII tables, the others by the full table (``str.translate`` would look up
+    # every character of the text in the table: several times slower on an abstract with a few symbols)
+    if _ASCII_SYMBOL_RE.search(text):
+        text = _ASCII_SYMBOL_RE.sub(r" \g<0> ", text)
+    text = text.encode("utf-8", "surrogatepass").translate(_ASCII_TABLE, _ASCII_DELETE).decode("utf-8", "surrogatepass")
+    return " ".join(_NON_ASCII_RUN_RE.sub(_non_ascii_key, text).split())
+
+
+_NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]+")
+
+
+def _non_ascii_key(match: re.Match[str]) -> str:
+    return match.group().translate(_KEY_TABLE)

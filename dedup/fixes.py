@@ -373,9 +373,9 @@ def fix_invisible(text: str) -> str:
     if not _invisible_trigger(text):
         return text
     if "\u00ad" in text and _MOJIBAKE_SOFT_HYPHEN_RE.search(text):
-        kept = _MOJIBAKE_SOFT_HYPHEN_RE.sub("\ue002", text).translate(INVISIBLE)
+        kept = _INVISIBLE_RE.sub("", _MOJIBAKE_SOFT_HYPHEN_RE.sub("\ue002", text))
         return kept.replace("\ue002", "\u00ad")
-    return text.translate(INVISIBLE)
+    return _INVISIBLE_RE.sub("", text)  # every character it finds maps to nothing in INVISIBLE
 
 
 #: Control characters, line separators, deprecated format characters, interlinear annotation and surrogates.
@@ -446,6 +446,8 @@ def fix_width(text: str) -> str:
 _QUOTES = str.maketrans({**dict.fromkeys("\u02bc\u2018\u2019\u201a\u201b", "'"),
                          **dict.fromkeys("\u201c\u201d\u201e\u201f", '"')})
 _CURLY_QUOTES = frozenset("\u02bc\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f")
+_CURLY_QUOTE_RE = re.compile("[\u02bc\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f]")
+_QUOTE_FORMS = tuple((chr(code), ascii_form) for code, ascii_form in sorted(_QUOTES.items()))
 
 
 def _quotes_trigger(text: str) -> bool:
@@ -494,16 +496,25 @@ def fix_quotes(text: str) -> str:
     """
     if not _quotes_trigger(text):
         return text
-    kept = [at for at, char in enumerate(text) if char in _CURLY_QUOTES and (
+    kept = [at for at in (match.start() for match in _CURLY_QUOTE_RE.finditer(text)) if (
         (at > 0 and not text[at - 1].isascii()) or (at + 1 < len(text) and not text[at + 1].isascii()))
         and _byte_of_mojibake(text, at)]
     if not kept:
-        return text.translate(_QUOTES)
+        return _straighten(text)
     pieces, done = [], 0
     for at in kept:
-        pieces += [text[done:at].translate(_QUOTES), text[at]]
+        pieces += [_straighten(text[done:at]), text[at]]
         done = at + 1
-    return "".join(pieces) + text[done:].translate(_QUOTES)
+    return "".join(pieces) + _straighten(text[done:])
+
+
+def _straighten(text: str) -> str:
+    """``text.translate(_QUOTES)``, by a replacement per quote mark present (``str.translate`` looks up every
+    character of a non-ASCII text in the table: ten times slower on an abstract)."""
+    for quote, ascii_form in _QUOTE_FORMS:
+        if quote in text:
+            text = text.replace(quote, ascii_form)
+    return text
 
 
 def _nfc_trigger(text: str) -> bool:
@@ -562,7 +573,9 @@ def normalize_whitespace(text: str) -> str:
     >>> normalize_whitespace('  two\u00a0 spaces\tand a tab \n\n\n\nnext 10\u00a0km ')
     'two spaces and a tab\n\nnext 10\xa0km'
     """
-    text = _SPACE_RUN_RE.sub(" ", text)
+    if "  " in text or "\t" in text or "\x0b" in text or "\x0c" in text or not text.isascii() and (
+            _ODD_SPACE_RE.search(text) is not None):  # substring tests first: most fields have no run to collapse
+        text = _SPACE_RUN_RE.sub(" ", text)
     if " \n" in text or "\n " in text:
         text = _LINE_EDGE_RE.sub("\n", text)
     if "\n\n\n" in text:
