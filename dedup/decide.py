@@ -123,9 +123,10 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
         "overlap": j >= config.title_jaccard,
         "unrelated": real[a] & real[b] & (j < config.title_jaccard) & (c < config.containment) & comparable,
         # a first author filed otherwise (names glued, split or reordered by an export) is no evidence against an
-        # article that its title, volume and first page place
+        # article that its title or its abstract, volume and first page place
         "against": (np.nan_to_num(year_gap, nan=0.0) >= YEAR_GAP)
-        | ((ev["first_author"] < 0) & ~(same_place & title_agree)) | ((ev["venue"] < 0) & ~same_place)
+        | ((ev["first_author"] < 0) & ~(same_place & (title_agree | abstract_match)))
+        | ((ev["venue"] < 0) & ~same_place)
         | (((ev["pages"] < 0) | (ev["volume"] < 0)) & (ev["venue"] >= 0) & ~page_typo),
         "titles_unrelated": ~title_same & (ev["title_similarity"] < COLLECTION_TITLE),
         "same_page": ev["pages"] > 0,
