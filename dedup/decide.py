@@ -142,6 +142,10 @@ def _terms(ev: dict[str, np.ndarray], f: Features, pairs: np.ndarray, config: Co
     # author: one item that an export filed with a prefix, a citation or a tag added to its title
     t["placed_title"] = ((ev["title_contained"] > 0) & same_place & (ev["venue"] >= 0) & (year_gap == 0)
                          & (ev["first_author"] >= 0) & ~generic)
+    # abstracts that overlap, at one volume, first page and year, by one first author and in no other venue: one
+    # article whose title an export translated or garbled (a Greek letter or a superscript lost: NF-kappa B and NF-B)
+    t["placed_abstract"] = (same_place & (year_gap == 0) & (ev["venue"] >= 0) & (ev["first_author"] > 0)
+                            & (j >= config.title_jaccard))
     t["disagree"] = t["unrelated"] & ((np.nan_to_num(ev["opening"], nan=0.0) >= SHARED_OPENING) | (j >= SHARED_PASSAGE))
     t["strong_for"] = t["abstract_match"] | (title_same & informative)
     t["short_title"] = title_same & (words == SHORT_TITLE_WORDS) & ~generic & ~(real[a] & real[b]) & t["support"]
@@ -188,6 +192,9 @@ RULES: tuple[Rule, ...] = (
          "(a cut copy, or a sentence glued on)", lambda t: t["title_agree"] & t["contained"] & ~t["generic"]),
     Rule("title+abstract", SAME, "the title agrees and the abstracts overlap (Jaccard >= title_jaccard)",
          lambda t: t["title_agree"] & t["overlap"] & ~t["generic"]),
+    Rule("placed-abstract", SAME, "abstracts that overlap (Jaccard >= title_jaccard) at the same volume, first page "
+         "and year, by the same first author, in no other venue (a title an export translated or garbled)",
+         lambda t: t["placed_abstract"]),
     Rule("title", SAME, "an equal informative title, and no real abstracts that diverge",
          lambda t: t["title_same"] & t["informative"] & ~t["disagree"]),
     Rule("similar-title+metadata", SAME, "a title equal but for typos, no real abstracts that diverge, and "
@@ -208,6 +215,7 @@ RULES: tuple[Rule, ...] = (
 RULE_NAMES = tuple(r.name for r in RULES)
 #: The signal whose evidence carries each rule (the report's ``signal`` of a pair; ``exact_title`` otherwise).
 RULE_SIGNAL = {"identifier": "identifier", "identifier-conflict+match": "identifier", "abstract": "abstract_jaccard",
+               "placed-abstract": "abstract_jaccard",
                "title+containment": "containment", "title+abstract": "abstract_jaccard",
                "similar-title+metadata": "title_similarity", "similar-title": "title_similarity"}
 
