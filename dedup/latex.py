@@ -342,9 +342,11 @@ _BRACE_RE = re.compile(r"[{}]")
 _LETTERS_AND_DIGITS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
 _PARSER_SPECIALS_RE = re.compile(r"[~&`%#$\n\t\r]|''|--|[!?]`")
 _BRANCHING_COMMANDS = frozenset({"pmod", "mod", "unicode", "tag"})
+#: What the parser reads as structure, not as a command: environments, verbatim, math delimiters.
+_PARSER_COMMANDS = frozenset({"begin", "end", "verb", "(", ")", "[", "]"})
 _FRACTIONS = frozenset({"frac", "dfrac", "tfrac", "nicefrac", "textfrac"})
 _OVER_MARKS = {"overline": "\u0305", "widetilde": "\u0303", "widehat": "\u0302"}
-Reading = str | tuple[int, Callable[[list[str]], str]]
+Reading = str | tuple[int, Callable[[list[str]], str]]  # a str may be a _Name: an unknown command
 
 
 _DOTLESS = {"\N{LATIN SMALL LETTER DOTLESS I}": "i", "\N{LATIN SMALL LETTER DOTLESS J}": "j"}
@@ -363,7 +365,10 @@ def _accent_mark(name: str) -> str | None:
 def _command_reading(name: str) -> Reading | None:
     """How the renderer prints ``\\name``, when no parse is needed to know: a fixed text for a command that takes
     no argument, or (the number of its arguments, a function of their texts) for a command whose arguments are
-    all braced groups; ``None`` for any other (an optional argument, a drawing of pylatexenc's, an unknown name)."""
+    all braced groups, or the name of a command nobody knows (:class:`_Name`); ``None`` for any other (an optional
+    argument, a drawing of pylatexenc's)."""
+    if name in _PARSER_COMMANDS:
+        return None
     renderer, walker = _renderer()
     spec = walker.keywords["latex_context"].get_macro_spec(name)
     argspec = spec.args_parser.argspec if spec is not None else ""
@@ -387,19 +392,37 @@ def _command_reading(name: str) -> Reading | None:
         return 1, lambda args: _root("", args[0])
     if name in _OVER_MARKS and argspec == "{":
         return 1, lambda args: _over(args[0], _OVER_MARKS[name])
+    if name in CITATIONS and argspec.lstrip("*[") == "{":  # dropped, with any key: read without a star or option
+        return 1, lambda args: ""
     if name in ACCENT_NAMES and argspec == "{" and (mark := _accent_mark(name)) is not None:
         return 1, lambda args: "".join(unicodedata.normalize("NFC", _DOTLESS.get(c, c) + mark) for c in args[0].strip())
     if argspec.strip("{"):
         return None  # an optional argument or a star
     text_spec = renderer.latex_context.get_macro_spec(name)
-    if text_spec is None:  # a command the renderer does not know: its name, or the text of its arguments
-        return (count, "".join) if count else None
+    if text_spec is None:  # a command the renderer does not know: the text of its arguments, or its name
+        return (count, "".join) if count else _unknown_name(name)
     repl = text_spec.simplify_repl
     if callable(repl) or repl and "%" in repl and len(repl) != 1:
         return (1, lambda args: args[0]) if repl == "%s" and count == 1 else None
     if repl or text_spec.discard:
         return (count, lambda args: repl or "") if count else repl or ""
     return (count, "".join) if count else ""
+
+
+class _Name(str):
+    """The reading of a command neither parser nor renderer knows (an author's macro, ``\\eps``, ``\\LambdaCDM``):
+    its name, a Greek letter or symbol it starts with drawn (``ΛCDM``), printed with the spaces after it."""
+
+
+def _unknown_name(name: str) -> _Name | None:
+    if not name.isalpha():
+        return _Name("")
+    prefix = next((name[:i] for i in range(len(name) - 1, 1, -1) if name[:i] in GREEK or (
+        name[:i] in SYMBOLS and (name[i].isupper() or name[i].isdigit()))), None)
+    if prefix is None:
+        return _Name(name)
+    drawn = _command_reading(prefix)
+    return _Name(drawn + name[len(prefix):]) if isinstance(drawn, str) and not isinstance(drawn, _Name) else None
 
 
 def _group_end(latex: str, at: int) -> int:
@@ -454,7 +477,7 @@ def _render_simple(latex: str) -> str | None:
             if isinstance(reading, str):
                 if not spaces and name.isalpha() and not latex[at:at + 1].isascii():
                     return None  # \geqψ: the parser takes ψ into the name (render puts a space or {} between)
-                piece = reading
+                piece = reading + spaces if isinstance(reading, _Name) and reading else reading
                 space_after = spaces if name not in SILENT_COMMANDS else None
             else:
                 count, function = reading

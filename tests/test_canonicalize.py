@@ -470,7 +470,7 @@ _SPAN_NAMES = st.one_of(
     st.sampled_from(["frac", "dfrac", "sqrt", "overline", "widehat", "mathbb", "mathcal", "mathrm", "text", "emph",
                      "underline", "mbox", "bm", "operatorname"]),
     st.sampled_from(["hat", "bar", "mathbf", "pmod", "unicode", "binom", "overset", "xrightarrow", "cite",
-                     "LambdaCDM", "foo"]),
+                     "LambdaCDM", "foo", "eps", "R", "alphaX", "begin", "end", "verb", "(", "[", "{", "|", ","]),
 )
 _SPAN_CHARS = list("xy2-+=()[]|/,.'*<>^_ ") + ["  ", "π", "é", "AB", "ab"]
 _CHARS = st.lists(st.sampled_from(_SPAN_CHARS), min_size=1, max_size=3).map("".join)
@@ -506,7 +506,9 @@ def test_simple_spans_are_read_without_the_parser() -> None:
     assert _render_simple(r"\frac{1}{2} \mathcal{O}(n)") == "1/2 𝒪(n)"
     assert _render_simple(r"\frac{a}{\beta} {\rm d}x + \mathbb R^n + \frac12 + \hat{x} + \{x\}") == (
         "a/β dx + ℝ^n + 1/2 + x̂ + {x}")
-    for span in (r"\sqrt[3]{x}", r"a--b", r"\geqψ", r"\LambdaCDM", r"\cite{a}", r"\overset{a}{b}", "50%", "x~y"):
+    assert _render_simple(r"\LambdaCDM, \eps\cite{smith}") == "ΛCDM, eps"
+    for span in (r"\sqrt[3]{x}", r"a--b", r"\geqψ", r"\cite[p. 3]{a}", r"\overset{a}{b}", r"\begin{array}x\end{array}",
+                 r"\(x\)", "50%", "x~y"):
         assert _render_simple(span) is None, span
 
 
