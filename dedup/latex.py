@@ -16,7 +16,9 @@ where pylatexenc's default would change the meaning or lose text:
   ``LambdaCDM``), which is also what a stripped copy shows; pylatexenc drops it.
 
 pylatexenc never sees a whole text: a bare ``%`` starts a comment for it (``50% of the data`` → ``50``), so
-callers hand over detected spans only, and :func:`render` escapes any ``%`` in them.
+callers hand over detected spans only, and :func:`render` escapes any ``%`` in them. Nor does it see most spans:
+a simple one (symbols, commands with braced or one-letter arguments, groups) is read here the way the renderer
+would read it after the parse, which costs far more than the reading (:func:`_render_simple`).
 """
 
 from __future__ import annotations
@@ -332,11 +334,13 @@ _NOT_COMMAND_RE = re.compile(r"(\\not *\\[A-Za-z]+)(?= )")
 _NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
 
 
-# A span of symbols and simple commands: commands that take no argument (``\alpha``, ``\leq``, ``\log``), commands
-# whose arguments are plain groups right after their name (``\mathbb{R}``, ``\frac{1}{2}``, ``\mathrm{d}``), plain
-# groups (``^{-3}``) and characters, none of them special to the parser. Most math in abstracts is such a span
-# (``O(n \log n)``, ``\alpha_{s}``), and reading it with pylatexenc costs a parse per span: :func:`_render_simple`
-# reads it the way the renderer would (a property test checks it against the renderer, span by span).
+# A simple span: commands that take no argument (``\alpha``, ``\leq``, ``\log``), commands whose arguments are all
+# groups or single letters and digits (``\mathbb{R}``, ``\mathbb R``, ``\frac12``, ``\hat{x}``), control symbols
+# (``\{``, ``\,``), commands nobody knows (``\eps``), groups (``^{-3}``, ``{\rm d}``) and characters, with none of
+# the parser's specials (``~``, ``&``, ``%``, ``--``, ``''``…), environments or optional arguments. Most math in
+# abstracts is such a span (``O(n \log n)``, ``\alpha_{s}``), and pylatexenc costs a parse per span:
+# :func:`_render_simple` reads it the way the renderer would (a property test checks it against the renderer, span
+# by span), and anything else goes to the parser.
 _SIMPLE_TOKEN_RE = re.compile(r"\\([A-Za-z]+)( *)|\\([^A-Za-z\s])|([^\\{}]+)")
 _BRACE_RE = re.compile(r"[{}]")
 _LETTERS_AND_DIGITS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
@@ -436,7 +440,7 @@ def _group_end(latex: str, at: int) -> int:
 
 
 def _render_simple(latex: str) -> str | None:
-    """The renderer's text for a span of symbols and simple commands (see ``_SIMPLE_TOKEN_RE``), or ``None`` for any
+    """The renderer's text for a simple span (see the comment above ``_SIMPLE_TOKEN_RE``), or ``None`` for any
     other span.
 
     The renderer's own loop, without the parse: a space after a command that takes no argument is kept before what
