@@ -55,8 +55,9 @@ DIFF_AUTOJUNK_WORDS = 2000
 MERGED_COLOR = "#2b6cb0"
 NEAR_COLOR = "#dd6b20"
 #: Colour class of each deciding rule (dedup.decide.RULES); others are grey.
-RULE_CLASS = {"identifier": "exact", "abstract": "jaccard", "title+containment": "containment",
-              "title+abstract": "title", "title": "title", "similar-title+metadata": "title"}
+RULE_CLASS = {"identifier": "exact", "identifier-alias": "exact", "abstract": "jaccard", "placed-abstract": "jaccard",
+              "title+containment": "containment", "placed-title": "containment", "title+abstract": "title",
+              "title": "title", "similar-title+metadata": "title", "short-title+metadata": "title"}
 
 
 def esc(value: object) -> str:
