@@ -63,7 +63,11 @@ letter to the editor, news, obituary, in memoriam, abstract, abstracts, poster, 
 book reviews, review, reviews, index, author index, subject index, contents, table of contents, front matter,
 back matter, acknowledgment, acknowledgments, acknowledgement, acknowledgements, reviewers, discussion,
 conclusion, conclusions, summary, untitled, note, notes, announcement, announcements, highlights,
-cover image, call for papers, keynote, invited talk, panel discussion, tutorial, workshop
+cover image, call for papers, keynote, invited talk, panel discussion, tutorial, workshop,
+letter to editor, letters to the editor, letters to editor, notes on contributors, books received, list of reviewers,
+reviewers list, acknowledgement of reviewers, acknowledgment of reviewers, reviewer acknowledgement,
+reviewer acknowledgment, instructions for authors, information for authors, guidelines for authors, author
+guidelines, masthead, editorial board, meeting abstracts, conference abstracts, issue highlights
 """)
 
 _TAG_RE = re.compile(r"</?(?:inf|sup|sub|i|b|em|strong|u|scp|sc|mml:[a-z]+|math|span|font)\b[^>]*>", re.IGNORECASE)
