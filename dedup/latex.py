@@ -439,7 +439,11 @@ def _group_end(latex: str, at: int) -> int:
     return -1
 
 
-def _render_simple(latex: str) -> str | None:
+#: Groups nested deeper than this are the parser's (which gives up on pathological nesting and keeps the text).
+_MAX_SIMPLE_DEPTH = 16
+
+
+def _render_simple(latex: str, depth: int = 0) -> str | None:
     """The renderer's text for a simple span (see the comment above ``_SIMPLE_TOKEN_RE``), or ``None`` for any
     other span.
 
@@ -447,7 +451,7 @@ def _render_simple(latex: str) -> str | None:
     follows it (``\\Phi \\circ``), a group or command right after ``^``/``_`` is one script, and the content of a
     group or an argument is read the same way, on its own.
     """
-    if _PARSER_SPECIALS_RE.search(latex):
+    if depth > _MAX_SIMPLE_DEPTH or _PARSER_SPECIALS_RE.search(latex):
         return None
     out = ""
     space_after = None  # the spaces after the command before, if it takes no argument and prints
@@ -455,7 +459,7 @@ def _render_simple(latex: str) -> str | None:
     while at < end:
         if latex[at] == "{":
             group_end = _group_end(latex, at)
-            group = _render_simple(latex[at + 1:group_end - 1]) if group_end > 0 else None
+            group = _render_simple(latex[at + 1:group_end - 1], depth + 1) if group_end > 0 else None
             if group is None:
                 return None
             piece, at, name, spaces = group, group_end, None, ""
@@ -491,7 +495,8 @@ def _render_simple(latex: str) -> str | None:
                         at += 1
                     if latex[at:at + 1] == "{":
                         argument_end = _group_end(latex, at)
-                        argument = _render_simple(latex[at + 1:argument_end - 1]) if argument_end > 0 else None
+                        argument = (_render_simple(latex[at + 1:argument_end - 1], depth + 1) if argument_end > 0
+                                    else None)
                     elif at < end and latex[at] in _LETTERS_AND_DIGITS:
                         argument, argument_end = latex[at], at + 1
                     else:

@@ -512,6 +512,16 @@ def test_simple_spans_are_read_without_the_parser() -> None:
         assert _render_simple(span) is None, span
 
 
+def test_deep_nesting_is_left_to_the_parser() -> None:
+    """Groups nested thousands deep (garbage, or an attack) are read by the parser, which gives up and keeps the
+    text: no RecursionError from the fast reading."""
+    from dedup.latex import render
+
+    deep = "{" * 3000 + "x" + "}" * 3000
+    assert render(deep) == deep
+    assert canonicalize("$" + "{" * 140 + "x" + "}" * 140 + "$ and \\textbf{" + deep + "}").startswith("x and ")
+
+
 # ------------------------------------------------------------------------------------ edges and record fields
 
 
