@@ -1036,7 +1036,10 @@ def fix_commands(text: str) -> str:
             start -= 1  # L_\sun, \sigma_\mathrm{ee}: the command is a script, rendered as in math (L_{sun})
         span = text[start:end]
         depth = span.count("{") - span.count("\\{") - span.count("}") + span.count("\\}")
-        pieces += [text[done:start], render(span + "}" * depth if depth > 0 else span)]
+        closed = span + "}" * depth if depth > 0 else span
+        rendered = render(closed)
+        # a span the renderer gave up on stays as written: the braces that closed it for the parser are not text
+        pieces += [text[done:start], span if rendered == closed else rendered]
         done = end
     return "".join(pieces) + text[done:] if pieces else text
 

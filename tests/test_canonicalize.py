@@ -512,6 +512,22 @@ def test_simple_spans_are_read_without_the_parser() -> None:
         assert _render_simple(span) is None, span
 
 
+#: Pieces of LaTeX and markup that garbage and broken copies mix (unclosed groups and environments, lone delimiters).
+_LATEX_SOUP = st.lists(st.sampled_from(
+    list("\\{}$^_ ab1.,()[]~&%#'`\"-+=\n") + ["\\frac", "\\alpha", "\\mathbb", "\\hat", "\\eps", "\\begin{array}",
+    "\\end{array}", "\\begin{array", "\\cite", "\\\\", "\\(", "\\)", "\\[", "\\]", "π", "é", "Ã©", "\u00a0", "😀",
+    "&amp;", "<sup>", "</sup>", "\\'", '\\"', "\\c", "\\not", "\\left", "\\right."]), max_size=40).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_LATEX_SOUP)
+def test_latex_soup_reaches_a_fixpoint(text: str) -> None:
+    """Whatever LaTeX a broken copy holds, canonicalize returns a text it leaves as it is (an unclosed group closed
+    for the parser once, not one more brace per pass)."""
+    once = canonicalize(text)
+    assert canonicalize(once) == once
+
+
 def test_deep_nesting_is_left_to_the_parser() -> None:
     """Groups nested thousands deep (garbage, or an attack) are read by the parser, which gives up and keeps the
     text: no RecursionError from the fast reading."""
