@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from dedup.fixes import _ASCII_CONTROLS, NON_ASCII, RULES, Rule, normalize_whitespace
+from dedup.fixes import _ASCII_CONTROLS, _NON_ASCII_RUN_RE, NON_ASCII, RULES, Rule, normalize_whitespace
 
 __all__ = [
     "MAX_PASSES",
@@ -323,8 +323,6 @@ def key_of_canonical(text: str) -> str:
     text = text.encode("utf-8", "surrogatepass").translate(_ASCII_TABLE, _ASCII_DELETE).decode("utf-8", "surrogatepass")
     return " ".join(_NON_ASCII_RUN_RE.sub(_non_ascii_key, text).split())
 
-
-_NON_ASCII_RUN_RE = re.compile(r"[^\x00-\x7f]+")
 
 
 def _non_ascii_key(match: re.Match[str]) -> str:

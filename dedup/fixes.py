@@ -446,7 +446,7 @@ def fix_width(text: str) -> str:
 _QUOTES = str.maketrans({**dict.fromkeys("\u02bc\u2018\u2019\u201a\u201b", "'"),
                          **dict.fromkeys("\u201c\u201d\u201e\u201f", '"')})
 _CURLY_QUOTES = frozenset("\u02bc\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f")
-_CURLY_QUOTE_RE = re.compile("[\u02bc\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u201f]")
+_CURLY_QUOTE_RE = re.compile(_class(_ranges_of(map(ord, _CURLY_QUOTES))))
 _QUOTE_FORMS = tuple((chr(code), ascii_form) for code, ascii_form in sorted(_QUOTES.items()))
 
 

@@ -159,6 +159,12 @@ def _root(index: str, radicand: str) -> str:
     return sign + _operand(radicand.strip())
 
 
+#: The fraction commands, all drawn by :func:`_fraction`.
+_FRACTIONS = frozenset({"frac", "dfrac", "tfrac", "nicefrac", "textfrac"})
+#: Marks over an argument and their combining characters (``\\widetilde{μ}`` is ``μ̃`` as ``\\tilde{μ}`` is).
+_OVER_MARKS = {"overline": "\u0305", "widetilde": "\u0303", "widehat": "\u0302"}
+
+
 def _over(content: str, mark: str) -> str:
     """A mark over its argument (``\\overline{x}``, ``\\widetilde{μ}``): a combining mark over one character; over
     several no combining mark fits, and the text stays."""
@@ -196,10 +202,7 @@ def _renderer() -> Any:
     def nothing(node: Any) -> str:
         return ""
 
-    def overline(node: Any, l2tobj: Any) -> str:
-        return _over(l2tobj.node_arg_to_text(node, 0), "\u0305")
-
-    def wide_accent(mark: str) -> Any:
+    def over_mark(mark: str) -> Any:
         def accent(node: Any, l2tobj: Any) -> str:
             return _over(l2tobj.node_arg_to_text(node, 0), mark)
         return accent
@@ -208,16 +211,10 @@ def _renderer() -> Any:
         return _alphabet(macroname, l2tobj.node_arg_to_text(node, 0))
 
     overrides = [MacroTextSpec(name, simplify_repl=alphabet) for name in ALPHABETS]
+    overrides += [MacroTextSpec(name, simplify_repl=frac) for name in sorted(_FRACTIONS)]
+    overrides += [MacroTextSpec(name, simplify_repl=over_mark(mark)) for name, mark in _OVER_MARKS.items()]
     overrides += [
-        MacroTextSpec("frac", simplify_repl=frac),
-        MacroTextSpec("dfrac", simplify_repl=frac),
-        MacroTextSpec("tfrac", simplify_repl=frac),
-        MacroTextSpec("nicefrac", simplify_repl=frac),
-        MacroTextSpec("textfrac", simplify_repl=frac),
         MacroTextSpec("sqrt", simplify_repl=sqrt),
-        MacroTextSpec("overline", simplify_repl=overline),
-        MacroTextSpec("widetilde", simplify_repl=wide_accent("\u0303")),
-        MacroTextSpec("widehat", simplify_repl=wide_accent("\u0302")),
         MacroTextSpec("colon", simplify_repl=":"),
         MacroTextSpec("|", simplify_repl="‖"),  # \|x\| is a norm: pylatexenc drops the bars
         MacroTextSpec("\\", simplify_repl=" "),
@@ -348,8 +345,6 @@ _PARSER_SPECIALS_RE = re.compile(r"[~&`%#$\n\t\r]|''|--|[!?]`")
 _BRANCHING_COMMANDS = frozenset({"pmod", "mod", "unicode", "tag"})
 #: What the parser reads as structure, not as a command: environments, verbatim, math delimiters.
 _PARSER_COMMANDS = frozenset({"begin", "end", "verb", "(", ")", "[", "]"})
-_FRACTIONS = frozenset({"frac", "dfrac", "tfrac", "nicefrac", "textfrac"})
-_OVER_MARKS = {"overline": "\u0305", "widetilde": "\u0303", "widehat": "\u0302"}
 Reading = str | tuple[int, Callable[[list[str]], str]]  # a str may be a _Name: an unknown command
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from cli_run import run_dedup
+
 CLEAN = ("We study the spectral gap of random regular graphs and show that the second eigenvalue of the adjacency "
          "matrix is at most two times the square root of the degree minus one plus a small error. The proof "
          "combines the trace method with a counting argument for tangle-free walks and gives explicit constants.")
@@ -15,13 +13,7 @@ TYPOS = CLEAN.replace("spectral", "spectrall").replace("adjacency", "adjacencyy"
 
 
 def run(tmp_path: Path, rows: list[dict]) -> list[dict]:
-    dump = tmp_path / "d.jsonl"
-    dump.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    out = tmp_path / "corpus.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "dedup", "run", str(dump), "-o", str(out), "--quiet"],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
-    return [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    return run_dedup(tmp_path, rows)[0]
 
 
 def test_a_lowercased_copy_with_typos_loses_to_a_clean_one_although_longer(tmp_path: Path) -> None:

@@ -4,11 +4,10 @@ the JSON Lines contract through the real CLI."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_run import run_dedup
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -130,18 +129,6 @@ def test_no_real_abstract_reads_as_a_post() -> None:
     assert not [a for a in abstracts if "post" in (abstract_kind(a), abstract_kind(canonicalize(a)))]
 
 
-def _run_dedup(tmp_path: Path, rows: list[dict]) -> tuple[list[dict], dict]:
-    """`rows` as a JSON Lines export through ``dedup run`` (the real CLI): the corpus and the report."""
-    dump = tmp_path / "export.jsonl"
-    dump.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    out = tmp_path / "corpus.jsonl"
-    proc = subprocess.run([sys.executable, "-m", "dedup", "run", str(dump), "-o", str(out), "--quiet"],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
-    corpus = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
-    return corpus, json.loads(out.with_name("corpus.report.json").read_text(encoding="utf-8"))
-
-
 def test_jsonl_contract_through_the_cli(tmp_path: Path) -> None:
     """Title-only records are papers; names, identifiers and unknown fields reach the corpus; copies that
     agree on a DOI merge and keep what each had."""
@@ -153,7 +140,7 @@ def test_jsonl_contract_through_the_cli(tmp_path: Path) -> None:
          "doi": "10.1080/07421222.2015.1063312", "volume": 32, "database": "WoS"},
         {"title": "A Title-Only Record About Something Else Entirely", "year": 2019},
     ]
-    corpus, report = _run_dedup(tmp_path, rows)
+    corpus, report = run_dedup(tmp_path, rows)
     assert len(corpus) == 2
     merged = next(r for r in corpus if len(r["sources"]) == 2)
     assert merged["doi"] == "10.1080/07421222.2015.1063312"
@@ -178,7 +165,7 @@ def test_one_article_under_two_dois_is_one_paper_through_the_cli(tmp_path: Path)
     rows = [row("10.1007/bf00796217", "92", "426-34"), row("http://dx.doi.org/10.1007/s003950050053", "92", "426-434"),
             row("10.1080/07421222.1999.11518252", "16", "3--4", "Editorial Introduction"),
             row("10.1080/07421222.2000.11045643", "17", "3--4", "Editorial Introduction")]
-    corpus, report = _run_dedup(tmp_path, rows)
+    corpus, report = run_dedup(tmp_path, rows)
     assert sorted(len(r["sources"]) for r in corpus) == [1, 1, 2]
     (cluster,) = report["clusters"]
     assert cluster["edges"][0]["rule"] == "identifier-alias"
@@ -207,7 +194,7 @@ def test_posts_and_bot_messages_do_not_keep_copies_apart_through_the_cli(tmp_pat
             {"title": "Plenoptic Video Generation", "abstract": abstract, "year": 2026},
             {"title": "Plenoptic video generation", "abstract": other, "year": 2026},
             {"title": title, "abstract": post}, {"title": title, "abstract": long_abstract}]
-    corpus, report = _run_dedup(tmp_path, rows)
+    corpus, report = run_dedup(tmp_path, rows)
     assert sorted(len(r["sources"]) for r in corpus) == [1, 2, 2]
     by_abstract = {r["abstract"]: r for r in corpus}
     assert len(by_abstract[abstract]["sources"]) == len(by_abstract[long_abstract]["sources"]) == 2
