@@ -16,8 +16,9 @@ import os
 import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from typing import IO, Any
 
 from .errors import OutputError, printable
 
@@ -31,6 +32,40 @@ def file_id(path: str) -> FileId | None:
     except (OSError, ValueError):
         return None
     return st.st_dev, st.st_ino
+
+
+#: The signals that end a run (Ctrl-C, SIGTERM, SIGHUP): what :func:`signals_held` holds off.
+RUN_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold off Ctrl-C, SIGTERM and SIGHUP for the block: one that comes meanwhile arrives when it ends.
+
+    Blocking the signals (``pthread_sigmask``) holds them off the calling thread only. With another thread in
+    the process (Ray's, tqdm's monitor) the kernel hands the signal to that thread, and Python runs the handler
+    in the main thread all the same, in the middle of the block. So the Python handlers are swapped for one that
+    notes the signal too, and a noted signal is raised again once the handlers are back. The mask stays: threads
+    and processes started in the block inherit it (a forked pool worker must not run the parent's handler).
+    Handlers run only in the main thread, so elsewhere the mask is all there is to do.
+    """
+    noted: list[int] = []
+    swapped: dict[int, Any] = {}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, RUN_SIGNALS)
+    try:
+        if threading.current_thread() is threading.main_thread():
+            for signum in RUN_SIGNALS:
+                handler = signal.getsignal(signum)
+                if handler not in (signal.SIG_IGN, None):  # ignored stays ignored (nohup)
+                    swapped[signum] = handler
+                    signal.signal(signum, lambda number, frame: noted.append(number))
+        yield
+    finally:
+        for swapped_signal, handler in swapped.items():
+            signal.signal(swapped_signal, handler)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # a signal the mask held arrives here
+        for number in dict.fromkeys(noted):
+            signal.raise_signal(number)
 
 
 def _nearest_folder(path: str) -> str:
@@ -207,10 +242,8 @@ class Staging:
             self._staged.sort(key=lambda st: st[1] == last)
         for tmp, path in self._staged:
             _set_mode(tmp, path)
-        blocked = {signal.SIGINT, signal.SIGTERM}
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
         done: list[str] = []
-        try:
+        with signals_held():
             for tmp, path in self._staged:
                 try:
                     os.replace(tmp, path)
@@ -225,8 +258,6 @@ class Staging:
             self._staged = []
             if on_committed is not None:
                 on_committed()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def abort(self) -> None:
         for fh in self._open:

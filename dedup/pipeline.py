@@ -27,7 +27,7 @@ import numpy as np
 from .config import Config, default_workers
 from .errors import InputError, Interrupted, UsageError, WorkerLost
 from .features import Features
-from .io import OutputLock, Staging, check_output, remove_stale_temps, write_error
+from .io import RUN_SIGNALS, OutputLock, Staging, check_output, remove_stale_temps, signals_held, write_error
 from .layouts import KnownTitles
 from .prepare import PREFIX_PERM, Assembler, Chunk, Prepared, prepare_records
 from .read import (
@@ -174,15 +174,14 @@ def interrupts() -> Iterator[_SignalState]:
         state.raised = True
         raise Interrupted(signum)
 
-    sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    old = {s: signal.getsignal(s) for s in sigs}
-    for s in sigs:
+    old = {s: signal.getsignal(s) for s in RUN_SIGNALS}
+    for s in RUN_SIGNALS:
         if old[s] is not signal.SIG_IGN:  # nohup'd runs keep ignoring SIGHUP
             signal.signal(s, handler)
     try:
         yield state
     finally:
-        for s in sigs:
+        for s in RUN_SIGNALS:
             signal.signal(s, old[s])
     if state.pending is not None:
         raise Interrupted(state.pending, committed=True)
@@ -194,11 +193,9 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _RUN_SIGNALS)  # blocked by the parent while it forked us
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, RUN_SIGNALS)  # blocked by the parent while it forked us
 
 
-#: The signals that end a run (:func:`interrupts`).
-_RUN_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
 #: A merge task's corpus share: a file the worker wrote (local engine) or the bytes themselves (Ray: they
@@ -291,9 +288,9 @@ class Engine:
     def __enter__(self) -> Engine:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
         if self._pool is not None:
-            if self._lost:
+            if self._lost or exc_type is not None:
                 self._abandon_pool()
             else:
                 self._pool.terminate()
@@ -301,9 +298,11 @@ class Engine:
             self._pool = None
 
     def _abandon_pool(self) -> None:
-        """End a pool one of whose workers died: its own ``terminate`` puts sentinels into queues whose lock
-        the dead worker may have held, and would wait forever (also at interpreter exit, as a finalizer).
-        Stop the pool from replacing workers, kill the rest, and drop that finalizer."""
+        """End a pool without its own ``terminate``, which hands sentinels through queues whose locks a worker
+        may hold: one that died in the middle of a task holds them for good, and ``terminate`` (also run at
+        interpreter exit, as a finalizer) would wait forever. A run that stops early (Ctrl-C, SIGTERM, an error)
+        has no use for the tasks in flight either, and a pool's shutdown that raced the signal is no place to
+        wait. Stop the pool from replacing workers, kill them, and drop that finalizer."""
         from multiprocessing import pool as mp_pool
 
         pool = self._pool
@@ -327,12 +326,9 @@ class Engine:
             # Signals wait until the pool is ours: Ctrl-C or SIGTERM raised inside Pool() (between two forks)
             # would leave its workers running with no owner to end them (seen in CI: the run exited, its
             # orphaned workers held stderr open). The workers unblock them in _worker_init.
-            old = signal.pthread_sigmask(signal.SIG_BLOCK, _RUN_SIGNALS)
-            try:
+            with signals_held():
                 self._pool = mp.get_context("fork").Pool(self.workers, initializer=_worker_init)
                 self._pids = frozenset(p.pid for p in self._pool._pool)
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
     def check_workers(self) -> None:
         """Raise :class:`WorkerLost` when a pool worker has ended: the pool replaces a dead worker but

@@ -412,6 +412,50 @@ def test_signal_cleans_up_temp_files_and_spill_folder(tmp_path, sig):
     assert list(spill.iterdir()) == []
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
+def test_commit_is_not_cut_by_a_signal_another_thread_takes(tmp_path, monkeypatch, sig):
+    """A signal during the commit arrives after it, with every output in place, also when another thread (Ray's,
+    tqdm's monitor) takes it: Python runs the handler in the main thread whichever thread the kernel chose."""
+    import threading
+
+    from dedup.io import Staging
+
+    caught: list[int] = []
+
+    def handler(signum, frame):  # what the run's handler does before the commit: stop at once
+        caught.append(signum)
+        raise KeyboardInterrupt
+
+    old = signal.signal(sig, handler)
+    idle = threading.Event()
+    other = threading.Thread(target=idle.wait, daemon=True)
+    other.start()  # started before the commit, so it does not block the signal
+    real_replace = os.replace
+
+    def replace(src, dst):
+        real_replace(src, dst)
+        if not caught and dst.endswith("a.txt"):
+            os.kill(os.getpid(), sig)  # to the process: the other thread is the one that does not block it
+            for _ in range(200):  # bytecodes for the handler to run at, were it let through
+                time.sleep(0.001)
+
+    monkeypatch.setattr(os, "replace", replace)
+    try:
+        with pytest.raises(KeyboardInterrupt), Staging() as staging:
+            for name in ("a.txt", "b.txt"):
+                with open(tmp_path / name, "w") as fh:
+                    fh.write("old\n")
+                staging.open(str(tmp_path / name)).write("new\n")
+            committed: list[bool] = []
+            staging.commit(on_committed=lambda: committed.append(True))
+        assert committed == [True] and caught == [sig]
+        assert [(tmp_path / n).read_text() for n in ("a.txt", "b.txt")] == ["new\n", "new\n"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]
+    finally:
+        idle.set()
+        signal.signal(sig, old)
+
+
 def test_ctrl_c_to_the_process_group_never_deadlocks_the_pool(tmp_path):
     data = big_input(tmp_path, copies=20)
     out = tmp_path / "c.jsonl"

@@ -140,6 +140,43 @@ def test_error_mid_merge_leaves_old_corpus_untouched(tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.jsonl"]
 
 
+def test_sigterm_during_the_commit_comes_after_it(tmp_path, monkeypatch):
+    """SIGTERM while the outputs are put in place, with a thread in the process that takes it (as Ray's do): the
+    commit finishes, every output is the new one, and the run then stops with the signal, saying so."""
+    import signal
+    import threading
+
+    from dedup import pipeline
+    from dedup.config import Config
+    from dedup.errors import Interrupted
+
+    out = tmp_path / "corpus.jsonl"
+    out.write_text("old corpus\n", encoding="utf-8")
+    idle = threading.Event()
+    threading.Thread(target=idle.wait, daemon=True).start()
+    real_replace, sent = os.replace, []
+
+    def replace(src, dst):
+        real_replace(src, dst)
+        if not sent:
+            sent.append(dst)
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+
+    monkeypatch.setattr(os, "replace", replace)
+    try:
+        with pytest.raises(Interrupted) as stopped:
+            pipeline.run([str(SEEDS)], str(out), config=Config(workers=1), quiet=True)
+    finally:
+        idle.set()
+    assert stopped.value.signum == signal.SIGTERM and stopped.value.committed
+    report = json.loads(out.with_name("corpus.report.json").read_text(encoding="utf-8"))
+    corpus = out.read_bytes()
+    assert report["corpus"]["sha256"] == hashlib.sha256(corpus).hexdigest()
+    assert len(corpus.splitlines()) == report["corpus"]["records"] > 0
+    assert not [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
 def _forty_seed_copies_and_an_old_corpus(tmp_path: Path) -> tuple[Path, Path]:
     """An input of 40 copies of the seeds (enough records that a run takes a moment) and an old corpus."""
     data = tmp_path / "in"
