@@ -1092,6 +1092,11 @@ def _braced_accent_at(text: str, brace: int) -> bool:
         run = text[start:brace]
         if any(run[k:] in command_names() or run[k:] in _FONT_SWITCH_NAMES for k in range(len(run) - 1)):
             return False  # sqrt{s}, bar{D}, textit{T}: the letter ends a command name, it is no accent
+        if text[brace + 1].isupper() and not run[:-1].isupper():
+            return False  # Word{N}et, Tensor{F}low, Sub{G}raph: BibTeX keeps a capital's case inside a word by
+            # its braces; an accent on a capital glued to lowercase letters is not how names are written
+    if text[brace + 1].isupper() and _continues_protected_word(text, brace - 1):
+        return False  # Gra{N}d{S}lam: a protected word's letter before a protected capital
     if text[brace - 1] == "^":
         return before.isalpha() and after.isalpha() and after.islower() and len(after) == 2
     return before.isalpha() or after[:1].isalpha()
@@ -1119,6 +1124,33 @@ def _positions(text: str, char: str) -> list[int]:
     return found
 
 
+def _continues_protected_word(text: str, start: int) -> bool:
+    """Whether the letters at `start` continue a word whose capital BibTeX protected by braces (``{C}hat{GPT}``,
+    ``{G}it{H}ub``, ``{F}ast{T}ext``, ``Deep{M}ind``): they are the word's letters, not a command that lost its
+    backslash. A group that is a command's argument (``hat{x}hat{y}``, ``frac{a}{b}``, ``x^{2}``) is no
+    protection, and the letters after it may well be one; letters that are themselves a protected word's
+    (``{Z}eta{B}``) are no command. A word holds a few groups: eight are looked back at, at most."""
+    for _ in range(8):
+        if start < 3 or text[start - 1] != "}":
+            return False
+        opening = text.rfind("{", 0, start - 1)
+        group = text[opening + 1:start - 1]
+        if opening < 0 or not (group.isascii() and group.isalpha()):
+            return False
+        before = opening
+        while before and text[before - 1] in _ASCII_LETTERS:
+            before -= 1
+        if before == opening:  # the group opens the word: not after a command, a script or another group
+            return not before or text[before - 1] not in "\\_^}{"
+        word = text[before:opening]
+        if before and text[before - 1] == "\\":
+            return False
+        if not any(word[k:] in command_names() or word[k:] in _FONT_SWITCH_NAMES for k in range(len(word))):
+            return True
+        start = before  # a command's name, unless it continues a protected word itself
+    return False
+
+
 def _stripped_command_matches(text: str) -> list[re.Match[str]]:
     """``_STRIPPED_COMMAND_RE.finditer(text)``, found faster: a match is the run of ASCII letters that ends right
     before a ``{`` (or a ``[`` after ``sqrt``), so the regex is tried at the start of that run only."""
@@ -1131,16 +1163,24 @@ def _stripped_command_matches(text: str) -> list[re.Match[str]]:
         start = end
         while start > 0 and text[start - 1] in _ASCII_LETTERS:
             start -= 1
-        if end - start >= 3 and (match := _STRIPPED_COMMAND_RE.match(text, start)) is not None:
+        if end - start >= 3 and (match := _STRIPPED_COMMAND_RE.match(text, start)) is not None and (
+                not _continues_protected_word(text, start)):
             found.append(match)
     return found
+
+
+def _glued_switches(text: str) -> list[re.Match[str]]:
+    """The font switches glued to the brace they open (``cal{O}``), but not a protected word's letters
+    (``{G}it{H}ub``)."""
+    return [m for m in _GLUED_SWITCH_SUB_RE.finditer(text) if not _continues_protected_word(text, m.start())]
 
 
 def _stripped_commands_trigger(text: str) -> bool:
     if "{" in text and "\\" not in text and _braced_accents(text):
         return True
-    if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or _GLUED_SWITCH_RE.search(text) or any(
-            m.group(1) in command_names() or m.group(1) in CITATIONS for m in _stripped_command_matches(text))):
+    if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or (_GLUED_SWITCH_RE.search(text) and _glued_switches(text))
+                        or any(m.group(1) in command_names() or m.group(1) in CITATIONS
+                               for m in _stripped_command_matches(text))):
         return True
     # Accents only in text that shows other stripped LaTeX (a `$`, a script, a brace) or a glued `"`: in
     # plain prose an apostrophe is an apostrophe.
@@ -1201,8 +1241,13 @@ def fix_stripped_commands(text: str) -> str:
         text = "".join(pieces) + text[done:]
     if "{" in text:
         text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)  # {it Chandra}
-        if _GLUED_SWITCH_RE.search(text):  # cal{O}: a switch glued to the brace it opens
-            text = _GLUED_SWITCH_SUB_RE.sub(r"\\\1", text)
+        if _GLUED_SWITCH_RE.search(text) and (switches := _glued_switches(text)):  # cal{O}: a switch glued to
+            # the brace it opens
+            pieces, done = [], 0
+            for m in switches:
+                pieces += [text[done:m.start()], "\\"]
+                done = m.start()
+            text = "".join(pieces) + text[done:]
     names = command_names()
     if "ref{" in text and "\\" not in text:
         text = _BRACKETED_REF_RE.sub("", text)
