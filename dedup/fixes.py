@@ -854,8 +854,14 @@ _ESCAPE_RE = re.compile(  # the backslash first, then the branches: the regex en
 )
 
 
+#: An escaped special alone in a group, BibTeX's way to write it in a title (``R{\&}D``, ``{\$}5``): a group that
+#: only keeps the special from its own meaning, dropped with the escape.
+_BRACED_ESCAPE_RE = re.compile(r"\{(\\+[%&_#$])\}")
+
+
 def _escapes_trigger(text: str) -> bool:
-    return "\\" in text and _ESCAPE_RE.search(text) is not None
+    return "\\" in text and (_ESCAPE_RE.search(text) is not None or "{\\" in text and (
+        _BRACED_ESCAPE_RE.search(text) is not None))
 
 
 def fix_escapes(text: str) -> str:
@@ -867,9 +873,13 @@ def fix_escapes(text: str) -> str:
 
     >>> fix_escapes(r'0.5\% of flan\_nas, Sentinel-1 \& -2, with only \1,890, 10\,ms, 5\\\\% gain')
     '0.5% of flan_nas, Sentinel-1 & -2, with only $1,890, 10 ms, 5% gain'
+    >>> fix_escapes(r'Research {\&} Development: R{\&}D at a {\%} rate')
+    'Research & Development: R&D at a % rate'
     """
     if not _escapes_trigger(text):
         return text
+    if "{\\" in text:
+        text = _BRACED_ESCAPE_RE.sub(r"\1", text)
 
     def unescape(match: re.Match[str]) -> str:
         if match.group(1):
