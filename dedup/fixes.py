@@ -48,6 +48,7 @@ from dedup.latex import (
     NULL_DELIMITER_RE,
     SET_OPERATORS,
     command_names,
+    is_accented_letter,
     math_names,
     render,
     render_scripts,
@@ -1105,15 +1106,44 @@ def _braced_accent_at(text: str, brace: int) -> bool:
         if text[brace + 1].isupper() and not run[:-1].isupper():
             return False  # Word{N}et, Tensor{F}low, Sub{G}raph: BibTeX keeps a capital's case inside a word by
             # its braces; an accent on a capital glued to lowercase letters is not how names are written
-    if text[brace + 1].isupper() and _continues_protected_word(text, brace - 1):
-        return False  # Gra{N}d{S}lam: a protected word's letter before a protected capital
-    if text[brace - 1] == "^":
+    accent = text[brace - 1]
+    if text[brace + 1].isupper():
+        if _continues_protected_word(text, brace - 1):
+            return False  # Gra{N}d{S}lam: a protected word's letter before a protected capital
+        if not accent.isalpha() and before.isalpha():  # Etsy.{C}om, p.{A}rg240: glued to lowercase letters
+            start = brace - 2
+            while start and text[start - 1] in _ASCII_LETTERS:
+                start -= 1
+            if not text[start:brace - 1].isupper():
+                return False
+        if not accent.isalpha() and before and not (before.isalpha() or before.isspace() or before in "([{-"):
+            return False  # 3'{P}hosphoinositide, Love...{O}r, >={C}IN: a prime, an ellipsis, a relation
+        if accent in "\"'`" and not before.isalpha() and _quotation_closes(text, brace + 3, accent):
+            return False  # "{T}ruth", '{F}undamental Theorem': a quotation whose first capital BibTeX protects
+    if accent == "^":
         return before.isalpha() and after.isalpha() and after.islower() and len(after) == 2
     return before.isalpha() or after[:1].isalpha()
 
 
+def _quotation_closes(text: str, start: int, opening: str) -> bool:
+    """Whether a quotation opened by `opening` (``"``, ``'`` or a backtick) closes after `start`: a quote mark that
+    ends a word (``Truth"``, ``Algebra'``, LaTeX's ``''``), not one glued between letters or before a brace
+    (``zt"{u}rk``, ``Martinsons's``)."""
+    closing = "'" if opening == "`" else opening
+    at = text.find(closing, start)
+    while at >= 0:
+        after = text[at + 1:at + 2]
+        if at > 0 and not text[at - 1].isspace() and not (after.isalpha() or after == "{"):
+            return True
+        at = text.find(closing, at + 1)
+    return opening == '"' and "''" in text[start:]
+
+
 def _braced_accents(text: str) -> list[re.Match[str]]:
-    return [m for m in _STRIPPED_BRACED_ACCENT_RE.finditer(text) if _braced_accent_at(text, m.start())]
+    """The stripped accents with their braced letter (``v{s}``): in a word, and a letter of some alphabet once
+    accented (``Tensor{F}low`` holds no ``\\r{F}``: F̊ is nobody's letter)."""
+    return [m for m in _STRIPPED_BRACED_ACCENT_RE.finditer(text)
+            if is_accented_letter(text[m.start() - 1], text[m.start() + 1]) and _braced_accent_at(text, m.start())]
 
 
 def _has_accent_quote(text: str) -> bool:
@@ -1505,7 +1535,8 @@ def fix_symbols(text: str) -> str:
     if _unmistakable_spaced_operator(text):
         text = _SPACED_UNMISTAKABLE_RE.sub(_spaced_unmistakable, text)
     if _operator_before_number(text) or _spaced_operator_before_number(text):  # what _BEFORE_NUMBER_RE needs
-        text = _BEFORE_NUMBER_RE.sub(lambda m: _render_command(m.group(1) or m.group(2)), text)
+        text = _BEFORE_NUMBER_RE.sub(lambda m: m.group() if m.group(1) and _continues_protected_word(
+            m.string, m.start()) else _render_command(m.group(1) or m.group(2)), text)  # {I}le62 is Ile62
         if "pm" in text and (found := _stripped_pm(text)):
             text = _sub_matches(text, found, lambda m: _render_command("pm"))
     if _greek_before_circ_or_cdot(text):
@@ -1846,6 +1877,8 @@ def _after_set_operator(match: re.Match[str]) -> bool:
     """Whether the braces follow an operator whose operand is a set (``max{a_i}``), a relation or a set operation
     (``:={n : …}``, ``∖{0}``, ``∈{a}``): a set's braces, which stay."""
     text, at = match.string, match.start()
+    if text[match.end():match.end() + 1].isalnum():
+        return False  # ∞ {Q}ueueing: a group glued to the rest of its word is no set
     while at and text[at - 1] == " ":
         at -= 1
     word = _LAST_WORD_RE.search(text, max(0, at - 12), at)

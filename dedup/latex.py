@@ -360,6 +360,18 @@ def _accent_mark(name: str) -> str | None:
     return drawn[1:] if len(drawn) == 2 and drawn[0] == "x" and unicodedata.combining(drawn[1]) else None
 
 
+@functools.cache
+def is_accented_letter(accent: str, letter: str) -> bool:
+    """Whether the accent ``\\accent`` on `letter` is a letter of some alphabet: Unicode composes the two into
+    one character (``\\v{C}`` is Č, ``\\k{e}`` is ę; ``\\r{F}``, ``\\k{D}`` and ``\\u{t}`` are no letter).
+
+    >>> is_accented_letter("v", "C"), is_accented_letter('"', "o"), is_accented_letter("r", "F")
+    (True, True, False)
+    """
+    mark = _accent_mark(accent)
+    return mark is not None and len(unicodedata.normalize("NFC", letter + mark)) == 1
+
+
 @functools.lru_cache(maxsize=4096)
 def _command_reading(name: str) -> Reading | None:
     """How the renderer prints ``\\name``, when no parse is needed to know: a fixed text for a command that takes

@@ -297,19 +297,23 @@ def test_fast_path_screen_misses_nothing(text: str) -> None:
 # t, c, r, u, k, H) are what a reading as stripped commands would take.
 _WORD_PIECES = ["hat", "it", "ast", "eta", "bar", "vec", "dot", "tilde", "sqrt", "frac", "em", "bf", "rm", "cal",
                 "sc", "tt", "d", "b", "v", "t", "c", "r", "u", "k", "H", "ensor", "low", "ord", "et", "ub", "raph",
-                "ing", "eep", "ind", "obile", "ata", "oder", "a", "e", "o", "lam", "pi", "mu", "sin", "log", "ell"]
+                "ing", "eep", "ind", "obile", "ata", "oder", "a", "e", "o", "lam", "pi", "mu", "sin", "log", "ell",
+                "le", "ge", "in"]
 _PROTECTED_WORD = st.lists(st.tuples(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=1, max_size=4),
                                      st.sampled_from(_WORD_PIECES)), min_size=1, max_size=3)
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.lists(_PROTECTED_WORD, min_size=1, max_size=3))
-def test_bibtex_case_protection_only_loses_its_braces(words: list[list[tuple[str, str]]]) -> None:
-    """A BibTeX title keeps a capital's case by braces (``{T}ensor{F}low``, ``{C}hat{GPT}``): the canonical
-    title is the word without them, whatever LaTeX name or accent letter its letters spell."""
-    braced = " ".join("".join(f"{{{caps}}}{piece}" for caps, piece in word) for word in words)
-    plain = " ".join("".join(caps + piece for caps, piece in word) for word in words)
-    assert canonicalize(f"A study of {braced} models.") == f"A study of {plain} models."
+@given(st.lists(_PROTECTED_WORD, min_size=1, max_size=3), st.sampled_from(["", '"', "'"]),
+       st.sampled_from([" ", "...", ", ", "-"]))
+def test_bibtex_case_protection_only_loses_its_braces(words: list[list[tuple[str, str]]], quote: str,
+                                                      sep: str) -> None:
+    """A BibTeX title keeps a capital's case by braces (``{T}ensor{F}low``, ``{C}hat{GPT}``, ``"{T}ruth"``): the
+    canonical title is the word without them, whatever LaTeX name or accent letter its letters spell and whatever
+    quote mark or punctuation stands before a protected capital."""
+    braced = sep.join("".join(f"{{{caps}}}{piece}" for caps, piece in word) for word in words)
+    plain = sep.join("".join(caps + piece for caps, piece in word) for word in words)
+    assert canonicalize(f"A study of {quote}{braced}{quote} models.") == f"A study of {quote}{plain}{quote} models."
 
 
 @pytest.mark.parametrize("name", sorted(STRIPPED_OPERATORS))

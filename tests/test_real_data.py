@@ -47,3 +47,24 @@ def test_not_abstracts_are_flagged_and_never_chosen_over_a_real_one(real_run: tu
     # no Scholar footer or byline reaches the corpus
     assert not any("This message was sent by Google Scholar" in r["abstract"] for r in corpus)
     assert not any(r["abstract"].split("\n")[0].endswith((", 2025", ", 2026")) for r in corpus)
+
+
+def test_real_titles_protected_as_bibtex_does_canonicalize_the_same(real_run: tuple[Path, dict]) -> None:
+    """A BibTeX export keeps each capital's case by braces (``{W}eb{GPT}``, ``"{T}ruth"``): every real listing
+    title, so protected capital by capital, has the canonical text of the title as the listing wrote it."""
+    import re
+
+    from dedup import canonicalize
+
+    out, _ = real_run
+    titles = set()
+    for dump in sorted((out / "dumps").glob("*.jsonl")):
+        for line in dump.read_text(encoding="utf-8").splitlines():
+            title = json.loads(line).get("title")
+            if isinstance(title, str) and not any(c in title for c in "{}\\$"):
+                titles.add(title)
+    protected = {t: re.sub(r"[A-Z]", lambda m: "{" + m.group() + "}", t) for t in sorted(titles)}
+    protected = {t: p for t, p in protected.items() if p != t}
+    assert len(protected) > 2000
+    differ = [(t, canonicalize(p)) for t, p in protected.items() if canonicalize(p) != canonicalize(t)]
+    assert not differ, differ[:5]
