@@ -118,6 +118,10 @@ EXTRA_COMMANDS: dict[str, str] = {
     "ddagger": "‡", "lhd": "◁", "rhd": "▷", "unlhd": "⊴", "unrhd": "⊵", "Box": "□", "Diamond": "◇",
     "triangle": "△", "clubsuit": "♣", "diamondsuit": "♢", "heartsuit": "♡", "spadesuit": "♠", "bigsqcup": "⨆",
     "bigodot": "⨀", "biguplus": "⨄", "lll": "⋘", "ggg": "⋙", "checkmark": "✓", "varpropto": "∝",
+    # Text-mode names of ASCII characters, as BibTeX exports write them (the renderer dropped most: `p \textless{}
+    # 0.05` gave `p  0.05`; \textasciicircum gave the modifier letter ˆ)
+    "textless": "<", "textgreater": ">", "textbar": "|", "textunderscore": "_", "textquotedbl": '"',
+    "textasciicircum": "^", "textasciitilde": "~",
 }
 
 #: Commands that take one argument and also accept it unbraced after a space (``\\hat x``, ``\\k a``):

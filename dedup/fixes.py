@@ -126,16 +126,23 @@ def _entities_trigger(text: str) -> bool:
     return "&" in text and ENTITY_RE.search(text) is not None
 
 
-def fix_html_entities(text: str) -> str:
-    """Decode HTML character references that end in ``;``, to the fixpoint (``&amp;amp;lt;`` → ``<``).
+#: A reference whose ``&`` a LaTeX export escaped (``677C\&gt;T``): the escape goes with it.
+_ENTITY_SUB_RE = re.compile(r"\\?" + ENTITY_RE.pattern)
 
-    References without the ``;`` stay: ``H&E`` and ``R&D`` are text, not entities.
+
+def fix_html_entities(text: str) -> str:
+    r"""Decode HTML character references that end in ``;``, to the fixpoint (``&amp;amp;lt;`` → ``<``).
+
+    References without the ``;`` stay: ``H&E`` and ``R&D`` are text, not entities. A reference whose ``&`` was
+    escaped for LaTeX (a BibTeX export of a title that held one) is the same reference.
 
     >>> fix_html_entities('118&times; lower &amp; 2&#x2013;3 &ndash; H&E &amp;amp;amp;lt;')
     '118× lower & 2–3 – H&E <'
+    >>> fix_html_entities(r'MTHFR 677C\&gt;T, [\&lt;sup\&gt;11\&lt;/sup\&gt;C]')
+    'MTHFR 677C>T, [<sup>11</sup>C]'
     """
     while _entities_trigger(text):
-        fixed = ENTITY_RE.sub(lambda m: html.unescape(m.group()), text)
+        fixed = _ENTITY_SUB_RE.sub(lambda m: html.unescape(m.group().lstrip("\\")), text)
         if fixed == text:
             break
         text = fixed
@@ -1846,7 +1853,27 @@ _EMPTY_GROUP_RE = re.compile(r"(?<!\\)\{\}(?=[_^])")
 
 
 def _braces_trigger(text: str) -> bool:
-    return "{" in text and ("{}^" in text or "{}_" in text or _BRACES_SCREEN_RE.search(text) is not None)
+    return "{" in text and ("{}^" in text or "{}_" in text or _BRACES_SCREEN_RE.search(text) is not None
+                            or _whole_text_group(text))
+
+
+#: Words in a group: a run of letters, a space, another run (``{Attention, please: a study}``; ``{0,1}`` and
+#: ``{x, y}`` hold none).
+_WORDS_RE = re.compile(r"[A-Za-z]{2,}[^{}]*? [^{}]*?[A-Za-z]{2,}")
+
+
+def _whole_text_group(text: str) -> bool:
+    """Whether one brace group holds the whole text and words in it: BibTeX's double braces around a title
+    (``title = {{Attention, Please}}``) that an export keeps. Its commas and colons make no set."""
+    if not (text.startswith("{") and text.endswith("}")) or _WORDS_RE.search(text) is None:
+        return False
+    depth = 0
+    for at, char in enumerate(text):
+        if char in "{}" and (at == 0 or text[at - 1] != "\\"):
+            depth += 1 if char == "{" else -1
+            if depth == 0:
+                return at == len(text) - 1
+    return False
 
 
 # What _BRACES_RE finds, without the optional command in front (the rest matches on its own at the same brace),
@@ -1865,11 +1892,15 @@ def fix_braces(text: str) -> str:
 
     >>> fix_braces(r'our "{SkillNet}" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; Wukong{ViT-B}; {}^2A_n; max{a_i}')
     'our "SkillNet" model; x in {0,1}; C_{ij}; [{2S+1}L_J]; WukongViT-B; ^2A_n; max{a_i}'
+    >>> fix_braces('{Attention, please: a study of {BERT}}'), fix_braces('{x, y}'), fix_braces('{a} and {b, c}')
+    ('Attention, please: a study of BERT', '{x, y}', 'a and {b, c}')
     """
     if not _braces_trigger(text):
         return text
     if "{}^" in text or "{}_" in text:
         text = _EMPTY_GROUP_RE.sub("", text)
+    if _whole_text_group(text):
+        text = text[1:-1]
     return _BRACES_RE.sub(lambda m: m.group() if m.group(1) or _after_set_operator(m) else m.group(2), text)
 
 

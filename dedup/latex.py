@@ -242,9 +242,10 @@ def _renderer() -> Any:
                 if self._is_bare_macro_node(prev) and prev.macroname not in SILENT_COMMANDS:
                     out += prev.macro_post_space  # the source's spacing: `\Phi \circ \Psi` is `Φ ∘ Ψ`
                 piece = self.node_to_text(node)
-                if out.endswith(("^", "_")) and (
+                printed = prev is not None and prev.isNodeType(latexwalker.LatexMacroNode)
+                if out.endswith(("^", "_")) and not printed and (
                     node.isNodeType(latexwalker.LatexGroupNode) or node.isNodeType(latexwalker.LatexMacroNode)
-                ):
+                ):  # a script mark, not one a command printed (snake\textunderscore{}case)
                     piece = _OPEN + piece + _CLOSE
                 out += piece
                 prev = node
@@ -255,6 +256,9 @@ def _renderer() -> Any:
                 return ""
             if node.macroname in EXTRA_COMMANDS:
                 return EXTRA_COMMANDS[node.macroname]
+            if node.macroname in ("^", "~") and node.nodeargd is not None and node.nodeargd.argnlist and not any(
+                    self._groupnodecontents_to_text(a).strip() for a in node.nodeargd.argnlist if a is not None):
+                return str(node.macroname)  # an accent over nothing is the mark itself: x\^{}2, \~{}user
             if node.macroname == "pmod":
                 return f" (mod {self.node_arg_to_text(node, 0)})"
             if node.macroname == "mod":  # amsmath's \mod{n}: a ≡ b mod n
@@ -462,6 +466,7 @@ def _render_simple(latex: str, depth: int = 0) -> str | None:
         return None
     out = ""
     space_after = None  # the spaces after the command before, if it takes no argument and prints
+    printed = False  # whether the last piece is a command's: its ^ or _ is no script mark (\textasciicircum{})
     at, end = 0, len(latex)
     while at < end:
         if latex[at] == "{":
@@ -480,7 +485,7 @@ def _render_simple(latex: str, depth: int = 0) -> str | None:
                 name, spaces = symbol, ""
             if chars is not None:  # characters: printed as they are
                 out += (space_after or "") + chars
-                space_after = None
+                space_after, printed = None, False
                 continue
             piece = ""  # the command's text, below
         out += space_after or ""
@@ -513,7 +518,8 @@ def _render_simple(latex: str, depth: int = 0) -> str | None:
                     arguments.append(argument)
                     at = argument_end
                 piece = function(arguments)
-        out += _OPEN + piece + _CLOSE if out.endswith(("^", "_")) else piece
+        out += _OPEN + piece + _CLOSE if out.endswith(("^", "_")) and not printed else piece
+        printed = name is not None
     return out
 
 
