@@ -80,6 +80,8 @@ NOT_RESTORED_IN_MATH: frozenset[str] = frozenset(
     # the real and imaginary parts are often written as plain Re(z), Im(z): a stripped copy's Re is no \Re; and
     # English words that are also symbol names, and three gluons (ggg)
     | {"Re", "Im", "gets", "models", "implies", "impliedby", "lll", "ggg"}
+    # text-mode quotes and currency: short names a variable may have (`$x_{rq}$`)
+    | {"lq", "rq", "glq", "grq", "flq", "frq", "glqq", "grqq", "flqq", "frqq", "EUR", "euro"}
 )
 
 #: Text-mode letters (``\\AA`` is Å, ``\\ij`` is ĳ): in math a run such as ``ij`` is two indices.
@@ -100,6 +102,7 @@ SILENT_COMMANDS: frozenset[str] = frozenset(
     | {"relax", "par", "hfill", "vfill", "centering", "raggedright", "allowbreak", "linebreak", "strut"}
     | {"nolinebreak", "mathstrut", "smallskip", "medskip", "bigskip", "newpage", "clearpage", "maketitle"}
     | {"displaylines", "displaybreak", "xspace", "ignorespaces", "unskip", "hline", "footnotemark", "and", "thanks"}
+    | {"nobreakdash", "selectfont", "pagebreak"}
 )
 
 #: Commands pylatexenc's renderer does not know, with the faithful text for each: symbols it lacks (``\\ne``,
@@ -122,6 +125,13 @@ EXTRA_COMMANDS: dict[str, str] = {
     # 0.05` gave `p  0.05`; \textasciicircum gave the modifier letter ˆ)
     "textless": "<", "textgreater": ">", "textbar": "|", "textunderscore": "_", "textquotedbl": '"',
     "textasciicircum": "^", "textasciitilde": "~",
+    # and text symbols it lacks or draws wrong (the Lancet's decimal point 1\textperiodcentered{}58 gave 1˙58)
+    "textperiodcentered": "·", "textminus": "−", "textbardbl": "‖",
+    # and LaTeX's own text symbols and spaces it lacks, printed as their names before (`\\S 3` gave `S 3`)
+    "S": "§", "P": "¶", "pounds": "£", "copyright": "©", "ddag": "‡", "slash": "/", "textsurd": "√",
+    "textpilcrow": "¶", "textdied": "†", "textlbrackdbl": "⟦", "textrbrackdbl": "⟧", "EUR": "€", "euro": "€",
+    "lq": "‘", "rq": "’", "glqq": "„", "grqq": "“", "glq": "‚", "grq": "‘", "flqq": "«", "frqq": "»", "flq": "‹",
+    "frq": "›", "enspace": " ", "thinspace": " ", "nobreakspace": " ", "negthinspace": "",
 }
 
 #: Commands that take one argument and also accept it unbraced after a space (``\\hat x``, ``\\k a``):

@@ -858,7 +858,7 @@ def _inline_math(text: str) -> str:
 
 
 _ESCAPE_RE = re.compile(  # the backslash first, then the branches: the regex engine scans for backslashes
-    r"\\(?:\\*([%&_#])|(?<![\w\\]\\)(?=\d)|[,;: ](?![A-Za-z]+\{)|!|@(?![\w@]))"
+    r"\\(?:\\*([%&_#])|(?<![\w\\]\\)(?=\d)|[,;: ](?![A-Za-z]+\{)|[!/]|@(?![\w@]))"
 )
 
 
@@ -873,8 +873,9 @@ def _escapes_trigger(text: str) -> bool:
 
 
 def fix_escapes(text: str) -> str:
-    r"""Unescape LaTeX specials (``0.5\%``, ``flan\_nas``, ``\&``) and spacing commands (``\,``, and ``\@``, which
-    only marks a period as ending a sentence: ``GP\@.``; ``user\@host``, an escaped at sign, stays).
+    r"""Unescape LaTeX specials (``0.5\%``, ``flan\_nas``, ``\&``) and spacing commands (``\,``, the italic
+    correction ``\/``, and ``\@``, which only marks a period as ending a sentence: ``GP\@.``; ``user\@host``, an
+    escaped at sign, stays).
 
     Any run of backslashes before a special counts as one (``5\\\\%`` is text escaped twice over). A
     backslash before a number is a ``\$`` that lost its dollar: ``\1,890`` → ``$1,890``.

@@ -207,6 +207,11 @@ def _renderer() -> Any:
             return _over(l2tobj.node_arg_to_text(node, 0), mark)
         return accent
 
+    def text_script(mark: str) -> Any:
+        def script(node: Any, l2tobj: Any) -> str:
+            return _text_script(mark, l2tobj.node_arg_to_text(node, 0))
+        return script
+
     def alphabet(node: Any, l2tobj: Any, macroname: str) -> str:
         return _alphabet(macroname, l2tobj.node_arg_to_text(node, 0))
 
@@ -222,6 +227,7 @@ def _renderer() -> Any:
         MacroTextSpec("url", simplify_repl="%s"),
     ]
     overrides += [MacroTextSpec(name, simplify_repl=nothing) for name in CITATIONS]
+    overrides += [MacroTextSpec(name, simplify_repl=text_script(mark)) for name, mark in TEXT_SCRIPTS.items()]
     db = get_default_latex_context_db()
     db.add_context_category(
         "dedup-overrides", prepend=True, macros=overrides, environments=[],
@@ -314,8 +320,21 @@ def _renderer() -> Any:
         MacroSpec("mathds", "{"), MacroSpec("mathbbm", "{"), MacroSpec("Bbb", "{"), MacroSpec("hbox", "{"),
         MacroSpec("overset", "{{"), MacroSpec("underset", "{{"), MacroSpec("stackrel", "{{"),
         MacroSpec("xrightarrow", "[{"), MacroSpec("xleftarrow", "[{"),
+        *(MacroSpec(name, "{") for name in TEXT_SCRIPTS),
+        MacroSpec("textnormal", "{"), MacroSpec("fbox", "{"), MacroSpec("makebox", "[[{"), MacroSpec("smash", "[{"),
+        MacroSpec("cancel", "{"), MacroSpec("xcancel", "{"), MacroSpec("phantom", "{"), MacroSpec("hphantom", "{"),
+        MacroSpec("vphantom", "{"),
     ], environments=[], specials=[])
     return renderer, functools.partial(latexwalker.LatexWalker, latex_context=walker_db)
+
+
+#: Text-mode scripts (``1\\textsuperscript{st}``, ``CO\\textsubscript{2}``), as BibTeX exports write them: the
+#: script of math (``^``, ``_``), through the one script policy, as HTML's ``<sup>`` and ``<sub>`` are.
+TEXT_SCRIPTS = {"textsuperscript": "^", "textsubscript": "_"}
+
+
+def _text_script(mark: str, text: str) -> str:
+    return mark + _OPEN + text + _CLOSE
 
 
 #: Citation and cross-reference commands: dropped with the space before them (policy: a citation or label key
@@ -407,6 +426,8 @@ def _command_reading(name: str) -> Reading | None:
         return 1, lambda args: _root("", args[0])
     if name in _OVER_MARKS and argspec == "{":
         return 1, lambda args: _over(args[0], _OVER_MARKS[name])
+    if name in TEXT_SCRIPTS and argspec == "{":
+        return 1, lambda args: _text_script(TEXT_SCRIPTS[name], args[0])
     if name in CITATIONS and argspec.lstrip("*[") == "{":  # dropped, with any key: read without a star or option
         return 1, lambda args: ""
     if name in ACCENT_NAMES and argspec == "{" and (mark := _accent_mark(name)) is not None:
@@ -580,7 +601,8 @@ _UNDERLINES = ("uline", "uuline", "uwave", "sout", "xout", "dashuline", "dotulin
 #: Commands whose argument is their text, known to the parser (with our argument shapes) but not to the
 #: renderer's table: rendered as their argument.
 WRAPPER_COMMANDS = frozenset({"textup", "textmd", "textsf", "texttt", "textnormal", "mbox", "hbox", "operatorname",
-                              "boldsymbol", "bm", "pmod", "binom", "dbinom", "tbinom", *_UNDERLINES})
+                              "boldsymbol", "bm", "pmod", "binom", "dbinom", "tbinom", "fbox", "makebox", "smash",
+                              "cancel", "xcancel", *_UNDERLINES})
 #: Commands drawn by the renderer's own code (not its table), by name: restored in stripped text like the others.
 _OWN_COMMANDS = frozenset({"unicode", "overset", "underset", "stackrel", "xrightarrow", "xleftarrow", "tag"})
 #: Commands that set a label over (or under) a symbol, as (argument over, the symbol or its argument, argument

@@ -24,7 +24,7 @@ from dedup.canonical import (
     key_of_canonical,
     needs_repair,
 )
-from dedup.chardata import SILENT_COMMANDS, STRIPPED_OPERATORS
+from dedup.chardata import EXTRA_COMMANDS, SILENT_COMMANDS, STRIPPED_OPERATORS
 from dedup.fixes import _QUOTES, _SPACE_RUN_RE, RULES, _straighten, normalize_whitespace
 from dedup.latex import _VARIABLE_THEN_ARROW, _render_simple, _renderer, math_names, takes_arguments
 
@@ -314,6 +314,13 @@ def test_bibtex_case_protection_only_loses_its_braces(words: list[list[tuple[str
     braced = sep.join("".join(f"{{{caps}}}{piece}" for caps, piece in word) for word in words)
     plain = sep.join("".join(caps + piece for caps, piece in word) for word in words)
     assert canonicalize(f"A study of {quote}{braced}{quote} models.") == f"A study of {quote}{plain}{quote} models."
+
+
+@pytest.mark.parametrize("name", sorted(EXTRA_COMMANDS))
+def test_commands_the_renderer_lacks_print_their_text_not_their_name(name: str) -> None:
+    """``\\textless{}``, ``\\S``, ``\\thinspace``: a standard command pylatexenc does not know printed its name."""
+    out = canonicalize(f"Tail \\{name}{{}} head")
+    assert "\\" not in out and (name not in out or EXTRA_COMMANDS[name] == name), out
 
 
 @pytest.mark.parametrize("name", sorted(STRIPPED_OPERATORS))
