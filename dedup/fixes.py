@@ -1223,7 +1223,26 @@ def _glued_switches(text: str) -> list[re.Match[str]]:
     return [m for m in _GLUED_SWITCH_SUB_RE.finditer(text) if not _continues_protected_word(text, m.start())]
 
 
+#: Spacing commands whose stripped names no word holds, glued where they were: ``E.thinspace M.thinspace Stein``,
+#: ``Winobreakdash-Fi`` (the dash after it stays); what each prints.
+_STRIPPED_SPACING = {"negthinspace": "", "thinspace": " ", "enspace": " "}
+_STRIPPED_SPACING_RE = re.compile(
+    r"(?<!\\)(?:\{nobreakdash(-+)\}|nobreakdash(?:\{(-+)\}|(?=-)))"  # glued: performance{nobreakdash-}centric
+    r"|(?<![\\A-Za-z])(negthinspace|thinspace|enspace)(?![A-Za-z])"  # never inside a word: Eigenspace
+)
+
+
+def _has_stripped_spacing(text: str) -> bool:
+    return "thinspace" in text or "enspace" in text or "nobreakdash" in text
+
+
+def _stripped_spacing(match: re.Match[str]) -> str:
+    return match.group(1) or match.group(2) or _STRIPPED_SPACING.get(match.group(3) or "", "")
+
+
 def _stripped_commands_trigger(text: str) -> bool:
+    if _has_stripped_spacing(text) and "\\" not in text and _STRIPPED_SPACING_RE.search(text):
+        return True
     if "{" in text and "\\" not in text and _braced_accents(text):
         return True
     if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or (_GLUED_SWITCH_RE.search(text) and _glued_switches(text))
@@ -1279,6 +1298,8 @@ def fix_stripped_commands(text: str) -> str:
     if not _stripped_commands_trigger(text):
         return text
     stripped = "\\" not in text  # a stripped copy (the glued accents below give some backslashes back)
+    if stripped and _has_stripped_spacing(text):
+        text = _STRIPPED_SPACING_RE.sub(_stripped_spacing, text)
     if stripped and ('"' in text or _has_accent_quote(text)) and _STRIPPED_ACCENT_RE.search(text):
         text = _STRIPPED_ACCENT_RE.sub(_accent, text)
     if "{" in text and stripped and (accents := _braced_accents(text)):
@@ -2000,7 +2021,8 @@ RULES: tuple[Rule, ...] = (
     Rule("latex.quotes", fix_latex_quotes, _latex_quotes_trigger, ("''", "``")),
     Rule("latex.math", fix_math, _math_trigger, ("$", "\\", "[ ", "begin{", _bracket_and_script)),
     Rule("latex.escapes", fix_escapes, _escapes_trigger, ("\\",)),
-    Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger, ("{", '"', "'", "`", "^")),
+    Rule("latex.stripped", fix_stripped_commands, _stripped_commands_trigger,
+         ("{", '"', "'", "`", "^", "thinspace", "enspace", "nobreakdash")),
     Rule("latex.times", fix_times, _times_trigger, ("times",)),
     Rule("latex.arrows", fix_arrows, _arrows_trigger, ("arrow",)),
     Rule("latex.greek", fix_greek, _greek_trigger, ("_", "^", _has_circ_or_cdot, _has_spaced_operator)),
