@@ -1068,7 +1068,8 @@ def fix_commands(text: str) -> str:
 # glued inside a word (``Schr"odinger``, ``Koll'ar``, ``Verdi`ere``; never an apostrophe: ``'s``, ``'t``).
 #: Commands whose arguments are math: a stripped argument gets its command names back too.
 MATH_ARGUMENT_COMMANDS = frozenset({"frac", "dfrac", "tfrac", "sqrt", "hat", "bar", "vec", "tilde", "overline",
-                                    "underline", "dot", "ddot", "widehat", "widetilde", "boldsymbol", "bm"})
+                                    "underline", "dot", "ddot", "widehat", "widetilde", "boldsymbol", "bm",
+                                    "ensuremath"})
 _STRIPPED_COMMAND_RE = re.compile(r"(?<![A-Za-z\\])([A-Za-z]{3,})(?=\{|(?<=sqrt|cite)\[|(?<=cite[pt])\[)")
 _STRIPPED_SWITCH_RE = re.compile(r"\{(it|em|bf|rm|sl|sc|tt|sf|cal)(?=[ {])")
 # A switch glued to the brace it opens (cal{O}), written brace first: the regex engine scans for braces.
@@ -1131,6 +1132,18 @@ def _braced_accent_at(text: str, brace: int) -> bool:
     if accent == "^":
         return before.isalpha() and after.isalpha() and after.islower() and len(after) == 2
     return before.isalpha() or after[:1].isalpha()
+
+
+#: A group that holds a stripped accent and its letter, or a stripped text symbol, and nothing else: BibTeX's
+#: ``{\\"o}`` and ``{\\textendash}`` without their backslash (``Schr{"o}dinger-F{"o}llmer``, ``Hemolytic{textendash}
+#: Uremic``, ``amazon{textquoteright}s``). The group says it was one command.
+_GROUPED_COMMAND_RE = re.compile(r"\{([\"'`^~=.][A-Za-z]|text[a-z]{3,}|quotedblbase|guillemot(?:left|right))\}")
+
+
+def _grouped_commands(text: str) -> list[re.Match[str]]:
+    return [m for m in _GROUPED_COMMAND_RE.finditer(text) if (
+        is_accented_letter(m.group(1)[0], m.group(1)[1]) if len(m.group(1)) == 2
+        else m.group(1) in command_names() and not takes_arguments(m.group(1)))]
 
 
 def _quotation_closes(text: str, start: int, opening: str) -> bool:
@@ -1243,7 +1256,7 @@ def _stripped_spacing(match: re.Match[str]) -> str:
 def _stripped_commands_trigger(text: str) -> bool:
     if _has_stripped_spacing(text) and "\\" not in text and _STRIPPED_SPACING_RE.search(text):
         return True
-    if "{" in text and "\\" not in text and _braced_accents(text):
+    if "{" in text and "\\" not in text and (_braced_accents(text) or _grouped_commands(text)):
         return True
     if "{" in text and (_STRIPPED_SWITCH_RE.search(text) or (_GLUED_SWITCH_RE.search(text) and _glued_switches(text))
                         or any(m.group(1) in command_names() or m.group(1) in CITATIONS
@@ -1302,6 +1315,12 @@ def fix_stripped_commands(text: str) -> str:
         text = _STRIPPED_SPACING_RE.sub(_stripped_spacing, text)
     if stripped and ('"' in text or _has_accent_quote(text)) and _STRIPPED_ACCENT_RE.search(text):
         text = _STRIPPED_ACCENT_RE.sub(_accent, text)
+    if "{" in text and stripped and (grouped := _grouped_commands(text)):
+        pieces, done = [], 0
+        for m in grouped:
+            pieces += [text[done:m.start()], render("{\\" + m.group(1) + "}")]
+            done = m.end()
+        text = "".join(pieces) + text[done:]
     if "{" in text and stripped and (accents := _braced_accents(text)):
         pieces, done = [], 0
         for m in accents:  # the accent character before the match goes too: v{s} -> \v{s} -> š
