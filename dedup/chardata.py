@@ -132,6 +132,10 @@ EXTRA_COMMANDS: dict[str, str] = {
     "textpilcrow": "¶", "textdied": "†", "textlbrackdbl": "⟦", "textrbrackdbl": "⟧", "EUR": "€", "euro": "€",
     "lq": "‘", "rq": "’", "glqq": "„", "grqq": "“", "glq": "‚", "grq": "‘", "flqq": "«", "frqq": "»", "flq": "‹",
     "frq": "›", "enspace": " ", "thinspace": " ", "nobreakspace": " ", "negthinspace": "",
+    # amssymb's and mathtools' symbols it lacks (a real abstract's \\dasharrow, a rational map, printed its name)
+    "dasharrow": "⇢", "leadsto": "⇝", "coloneqq": "≔", "coloneq": "≔", "eqqcolon": "≕", "Coloneqq": "⩴",
+    "llbracket": "⟦", "rrbracket": "⟧", "Bbbk": "𝕜", "thicksim": "∼", "thickapprox": "≈", "vDash": "⊨",
+    "smallfrown": "⌢", "smallsmile": "⌣", "bigstar": "★", "oiint": "∯",
 }
 
 #: Commands that take one argument and also accept it unbraced after a space (``\\hat x``, ``\\k a``):

@@ -352,6 +352,7 @@ _BARE_PERCENT_RE = re.compile(r"(?<!\\)((?:\\\\)*)%")
 _GLUED_NON_ASCII_RE = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
 _NOT_COMMAND_RE = re.compile(r"(\\not *\\[A-Za-z]+)(?= )")
 _NEEDS_PARSER_RE = re.compile(r"[\\{}~`]|''|--")
+_DOUBLED_COMMAND_RE = re.compile(r"(?<!\\)\\\\([A-Za-z]{2,})")
 
 
 # A simple span: commands that take no argument (``\alpha``, ``\leq``, ``\log``), commands whose arguments are all
@@ -557,6 +558,10 @@ def render(latex: str) -> str:
         return render_scripts(latex.replace(NO_LIGATURE, "") if NO_LIGATURE in latex else latex)
     renderer, walker = _renderer()
     escaped = _BARE_PERCENT_RE.sub(r"\1\\%", latex)
+    if "\\\\" in escaped:  # \\mathcal: a command's backslash escaped twice over, not a line break before letters
+        escaped = _DOUBLED_COMMAND_RE.sub(
+            lambda m: "\\" + m.group(1) if m.group(1) in math_names() or m.group(1) in command_names() else m.group(),
+            escaped)
     if "." in escaped:  # \right. is the empty delimiter: nothing to print (the parser would print the period)
         escaped = NULL_DELIMITER_RE.sub("", escaped)
     if "\\not" in escaped:  # \not\in b: the parser takes \in as the argument of \not and drops the space after it
