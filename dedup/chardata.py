@@ -82,6 +82,7 @@ NOT_RESTORED_IN_MATH: frozenset[str] = frozenset(
     | {"Re", "Im", "gets", "models", "implies", "impliedby", "lll", "ggg"}
     # text-mode quotes and currency: short names a variable may have (`$x_{rq}$`)
     | {"lq", "rq", "glq", "grq", "flq", "frq", "glqq", "grqq", "flqq", "frqq", "EUR", "euro"}
+    | {"sun", "earth", "micron", "degr", "arcmin", "arcsec"}
 )
 
 #: Text-mode letters (``\\AA`` is Å, ``\\ij`` is ĳ): in math a run such as ``ij`` is two indices.
@@ -136,6 +137,8 @@ EXTRA_COMMANDS: dict[str, str] = {
     "dasharrow": "⇢", "leadsto": "⇝", "coloneqq": "≔", "coloneq": "≔", "eqqcolon": "≕", "Coloneqq": "⩴",
     "llbracket": "⟦", "rrbracket": "⟧", "Bbbk": "𝕜", "thicksim": "∼", "thickapprox": "≈", "vDash": "⊨",
     "smallfrown": "⌢", "smallsmile": "⌣", "bigstar": "★", "oiint": "∯",
+    # AASTeX's (the journals' class astronomy abstracts are written in): \\sun is ☉, \\micron μm
+    "sun": "☉", "earth": "⊕", "micron": "μm", "degr": "°", "arcmin": "′", "arcsec": "″",
 }
 
 #: Commands that take one argument and also accept it unbraced after a space (``\\hat x``, ``\\k a``):

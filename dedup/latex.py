@@ -323,7 +323,7 @@ def _renderer() -> Any:
         *(MacroSpec(name, "{") for name in TEXT_SCRIPTS),
         MacroSpec("textnormal", "{"), MacroSpec("fbox", "{"), MacroSpec("makebox", "[[{"), MacroSpec("smash", "[{"),
         MacroSpec("cancel", "{"), MacroSpec("xcancel", "{"), MacroSpec("phantom", "{"), MacroSpec("hphantom", "{"),
-        MacroSpec("vphantom", "{"),
+        MacroSpec("vphantom", "{"), MacroSpec("mathop", "{"), MacroSpec("pmb", "{"), MacroSpec("num", "[{"),
     ], environments=[], specials=[])
     return renderer, functools.partial(latexwalker.LatexWalker, latex_context=walker_db)
 
@@ -607,7 +607,7 @@ _UNDERLINES = ("uline", "uuline", "uwave", "sout", "xout", "dashuline", "dotulin
 #: renderer's table: rendered as their argument.
 WRAPPER_COMMANDS = frozenset({"textup", "textmd", "textsf", "texttt", "textnormal", "mbox", "hbox", "operatorname",
                               "boldsymbol", "bm", "pmod", "binom", "dbinom", "tbinom", "fbox", "makebox", "smash",
-                              "cancel", "xcancel", *_UNDERLINES})
+                              "cancel", "xcancel", "mathop", "pmb", "num", *_UNDERLINES})
 #: Commands drawn by the renderer's own code (not its table), by name: restored in stripped text like the others.
 _OWN_COMMANDS = frozenset({"unicode", "overset", "underset", "stackrel", "xrightarrow", "xleftarrow", "tag"})
 #: Commands that set a label over (or under) a symbol, as (argument over, the symbol or its argument, argument
