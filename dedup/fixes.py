@@ -1105,26 +1105,18 @@ def _braced_accent_at(text: str, brace: int) -> bool:
     after = text[brace + 3:brace + 5]
     if before == "{" and after[:1] == "}":  # Fran{c{c}}ois, {v{S}}koda: {\c{c}}, the accent in a group of its own
         return text[brace - 3:brace - 2].isalpha() or text[brace + 4:brace + 5].isalpha()
-    if before.isalpha() and text[brace - 1].isalpha():
-        start = brace - 1
-        while start and text[start - 1] in _ASCII_LETTERS:
-            start -= 1
-        run = text[start:brace]
-        if any(run[k:] in command_names() or run[k:] in _FONT_SWITCH_NAMES for k in range(len(run) - 1)):
-            return False  # sqrt{s}, bar{D}, textit{T}: the letter ends a command name, it is no accent
-        if text[brace + 1].isupper() and not run[:-1].isupper():
-            return False  # Word{N}et, Tensor{F}low, Sub{G}raph: BibTeX keeps a capital's case inside a word by
-            # its braces; an accent on a capital glued to lowercase letters is not how names are written
     accent = text[brace - 1]
+    run = text[_word_start(text, brace - 1):brace]  # the ASCII letters glued before the accent, and the accent
+    word = run[:-1]
+    if accent.isalpha() and any(run[k:] in command_names() or run[k:] in _FONT_SWITCH_NAMES
+                                for k in range(len(run) - 1)):
+        return False  # sqrt{s}, bar{D}, textit{T}: the letter ends a command name, it is no accent
     if text[brace + 1].isupper():
+        if before.isalpha() and not word.isupper():
+            return False  # Word{N}et, Tensor{F}low, Etsy.{C}om: BibTeX keeps a capital's case inside a word by
+            # its braces; an accent on a capital glued to lowercase letters is not how names are written
         if _continues_protected_word(text, brace - 1):
             return False  # Gra{N}d{S}lam: a protected word's letter before a protected capital
-        if not accent.isalpha() and before.isalpha():  # Etsy.{C}om, p.{A}rg240: glued to lowercase letters
-            start = brace - 2
-            while start and text[start - 1] in _ASCII_LETTERS:
-                start -= 1
-            if not text[start:brace - 1].isupper():
-                return False
         if not accent.isalpha() and before and not (before.isalpha() or before.isspace() or before in "([{-"):
             return False  # 3'{P}hosphoinositide, Love...{O}r, >={C}IN: a prime, an ellipsis, a relation
         if accent in "\"'`" and not before.isalpha() and _quotation_closes(text, brace + 3, accent):
@@ -1185,6 +1177,14 @@ def _positions(text: str, char: str) -> list[int]:
     return found
 
 
+def _word_start(text: str, end: int) -> int:
+    """Where the run of ASCII letters that ends at `end` starts (`end` itself if none does)."""
+    start = end
+    while start and text[start - 1] in _ASCII_LETTERS:
+        start -= 1
+    return start
+
+
 def _continues_protected_word(text: str, start: int) -> bool:
     """Whether the letters at `start` continue a word whose capital BibTeX protected by braces (``{C}hat{GPT}``,
     ``{G}it{H}ub``, ``{F}ast{T}ext``, ``Deep{M}ind``): they are the word's letters, not a command that lost its
@@ -1198,9 +1198,7 @@ def _continues_protected_word(text: str, start: int) -> bool:
         group = text[opening + 1:start - 1]
         if opening < 0 or not (group.isascii() and group.isalpha()):
             return False
-        before = opening
-        while before and text[before - 1] in _ASCII_LETTERS:
-            before -= 1
+        before = _word_start(text, opening)
         if before == opening:  # the group opens the word: not after a command, a script or another group
             return not before or text[before - 1] not in "\\_^}{"
         word = text[before:opening]
@@ -1316,11 +1314,7 @@ def fix_stripped_commands(text: str) -> str:
     if stripped and ('"' in text or _has_accent_quote(text)) and _STRIPPED_ACCENT_RE.search(text):
         text = _STRIPPED_ACCENT_RE.sub(_accent, text)
     if "{" in text and stripped and (grouped := _grouped_commands(text)):
-        pieces, done = [], 0
-        for m in grouped:
-            pieces += [text[done:m.start()], render("{\\" + m.group(1) + "}")]
-            done = m.end()
-        text = "".join(pieces) + text[done:]
+        text = _sub_matches(text, grouped, lambda m: render("{\\" + m.group(1) + "}"))
     if "{" in text and stripped and (accents := _braced_accents(text)):
         pieces, done = [], 0
         for m in accents:  # the accent character before the match goes too: v{s} -> \v{s} -> š
@@ -1331,11 +1325,7 @@ def fix_stripped_commands(text: str) -> str:
         text = _STRIPPED_SWITCH_RE.sub(lambda m: "{\\" + m.group(1), text)  # {it Chandra}
         if _GLUED_SWITCH_RE.search(text) and (switches := _glued_switches(text)):  # cal{O}: a switch glued to
             # the brace it opens
-            pieces, done = [], 0
-            for m in switches:
-                pieces += [text[done:m.start()], "\\"]
-                done = m.start()
-            text = "".join(pieces) + text[done:]
+            text = _sub_matches(text, switches, lambda m: "\\" + m.group())
     names = command_names()
     if "ref{" in text and "\\" not in text:
         text = _BRACKETED_REF_RE.sub("", text)

@@ -196,8 +196,6 @@ def _worker_init() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, RUN_SIGNALS)  # blocked by the parent while it forked us
 
 
-
-
 #: A merge task's corpus share: a file the worker wrote (local engine) or the bytes themselves (Ray: they
 #: travel through the object store), with its size and SHA-256.
 Part = tuple[str | bytes, int, str]
